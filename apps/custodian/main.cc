@@ -1,1 +1,269 @@
-int main() { return 0; }
+// custodian: the single executable. main() parses the command line and composes the objects
+// (store, key, clock, ledger); the work itself lives in src/app and src/ledger.
+//
+// Exit codes: 0 success · 1 verification found a problem · 2 bad usage or input · 3 reserved
+// for "access denied" (custody issue) · 4 environment failure (disk, database).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "app/ledger_tasks.h"
+#include "core/clock.h"
+#include "ledger/export.h"
+#include "ledger/ledger.h"
+#include "ledger/verifier.h"
+#include "store/files.h"
+#include "store/sqlite/sqlite_ledger_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace custodian;
+
+constexpr int kExitBad = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitEnvironment = 4;
+
+int Fail(const core::Status& s) {
+  std::cerr << "error: " << s.ToString() << "\n";
+  switch (s.code()) {
+    case core::StatusCode::kInvalidArgument:
+    case core::StatusCode::kNotFound:
+    case core::StatusCode::kAlreadyExists:
+    case core::StatusCode::kFailedPrecondition:
+      return kExitUsage;
+    case core::StatusCode::kDataLoss:
+      return kExitBad;
+    default:
+      return kExitEnvironment;
+  }
+}
+
+fs::path DatabasePath(const fs::path& dir) { return dir / "ledger.db"; }
+
+// Everything a command needs to work on a site's data directory.
+struct Site {
+  std::unique_ptr<store::SqliteLedgerStore> store;
+  std::optional<ledger::NoteSigner> signer;
+  std::unique_ptr<ledger::Ledger> ledger;
+  core::SystemClock clock;
+};
+
+core::Result<std::unique_ptr<Site>> OpenSite(const fs::path& dir, const std::string& site_if_new,
+                                             bool create) {
+  if (!create && !fs::exists(DatabasePath(dir))) {
+    return core::NotFoundError("no ledger in " + dir.string() +
+                               " (create one with `custodian ledger init --data " + dir.string() +
+                               "`)");
+  }
+  CUSTODIAN_RETURN_IF_ERROR(store::EnsureDirectory(dir));
+  auto site = std::make_unique<Site>();
+  CUSTODIAN_ASSIGN_OR_RETURN(site->store, store::SqliteLedgerStore::Open(DatabasePath(dir)));
+  CUSTODIAN_ASSIGN_OR_RETURN(auto meta, site->store->ReadMeta());
+  std::string origin = meta ? meta->origin : ledger::OriginForSite(site_if_new);
+  bool created = false;
+  CUSTODIAN_ASSIGN_OR_RETURN(auto signer, store::LoadOrCreateSiteKey(dir, origin, &created));
+  site->signer.emplace(std::move(signer));
+  if (created) {
+    std::cerr << "created the site key for " << origin << "; public key (give it to auditors):\n"
+              << site->signer->Verifier().VerifierKey() << "\n";
+  }
+  CUSTODIAN_ASSIGN_OR_RETURN(site->ledger, ledger::Ledger::Open(*site->store, *site->signer,
+                                                                site->clock, site_if_new));
+  return site;
+}
+
+core::Result<ledger::NoteVerifier> VerifierFor(const fs::path& dir, const std::string& key) {
+  if (!key.empty()) return store::LoadVerifierKey(key);
+  return store::LoadVerifierKey((dir / "site.pub").string());
+}
+
+core::Result<std::optional<ledger::Checkpoint>> ReadCheckpointFile(
+    const std::string& path, const ledger::NoteVerifier& verifier) {
+  if (path.empty()) return std::optional<ledger::Checkpoint>();
+  CUSTODIAN_ASSIGN_OR_RETURN(std::string note, store::ReadFile(path));
+  auto cp = ledger::OpenCheckpoint(note, verifier);
+  if (!cp) return cp.error().Annotate("checkpoint file " + path);
+  return std::optional<ledger::Checkpoint>(*cp);
+}
+
+int PrintReport(const ledger::VerifyReport& report) {
+  if (report.status.ok()) {
+    std::cout << "ok: " << report.events << " events, root " << ledger::ToHex(report.root)
+              << "\n";
+    return 0;
+  }
+  if (report.first_bad_index) {
+    std::cout << "FAILED: first bad event index " << *report.first_bad_index << ": "
+              << report.status.message() << "\n";
+  } else {
+    std::cout << "FAILED: " << report.status.message() << "\n";
+  }
+  return kExitBad;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Custodian: smart lockers, armories and evidence rooms with a verifiable ledger"};
+  app.require_subcommand(1);
+  auto* ledger_cmd = app.add_subcommand("ledger", "The site's tamper-evident ledger");
+  ledger_cmd->require_subcommand(1);
+
+  std::string data, site_code = "site-1", checkpoint_file, file, key, out;
+  uint64_t events = 0, index = 0, size = 0, from = 0, to = 0, seed = 1;
+  int writers = 1;
+  bool size_given = false;
+
+  auto add_data = [&](CLI::App* c, bool required = true) {
+    auto* o = c->add_option("--data", data, "Site data directory (holds ledger.db and site keys)");
+    if (required) o->required();
+  };
+
+  auto* init = ledger_cmd->add_subcommand("init", "Create the site's ledger and key pair");
+  add_data(init);
+  init->add_option("--site", site_code, "Site code for a new ledger")->capture_default_str();
+
+  auto* populate = ledger_cmd->add_subcommand("populate", "Append N synthetic events");
+  add_data(populate);
+  populate->add_option("--events", events, "Number of events")->required();
+  populate->add_option("--writers", writers, "Concurrent writers")->capture_default_str();
+  populate->add_option("--site", site_code, "Site code if the ledger is new")
+      ->capture_default_str();
+  populate->add_option("--seed", seed, "Seed of the synthetic events")->capture_default_str();
+
+  auto* verify = ledger_cmd->add_subcommand(
+      "verify", "Recompute and check everything: a data directory, or an export file offline");
+  add_data(verify, false);
+  verify->add_option("--file", file, "Export file to verify offline (needs --key)");
+  verify->add_option("--key", key, "Site public key (text or file); default DIR/site.pub");
+  verify->add_option("--checkpoint", checkpoint_file,
+                     "An earlier signed checkpoint the log must extend (detects rollback, forks)");
+
+  auto* checkpoint = ledger_cmd->add_subcommand("checkpoint", "Print a signed checkpoint");
+  add_data(checkpoint);
+
+  auto* proof = ledger_cmd->add_subcommand("proof", "Inclusion proof of one event, as JSON");
+  add_data(proof);
+  proof->add_option("--index", index, "Event index")->required();
+  auto* size_opt = proof->add_option("--size", size, "Tree size (default: the whole ledger)");
+
+  auto* consistency =
+      ledger_cmd->add_subcommand("consistency", "Consistency proof between two sizes, as JSON");
+  add_data(consistency);
+  consistency->add_option("--from", from, "Earlier tree size")->required();
+  consistency->add_option("--to", to, "Later tree size")->required();
+
+  auto* export_cmd = ledger_cmd->add_subcommand("export", "Write an export for offline checks");
+  add_data(export_cmd);
+  export_cmd->add_option("--out", out, "Output file")->required();
+
+  auto* key_cmd = ledger_cmd->add_subcommand("key", "Print the site's public (verifier) key");
+  add_data(key_cmd);
+
+  auto* status_cmd = ledger_cmd->add_subcommand("status", "Events, root and events by kind");
+  add_data(status_cmd);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+  size_given = size_opt->count() > 0;
+
+  if (init->parsed()) {
+    auto site = OpenSite(data, site_code, true);
+    if (!site) return Fail(site.error());
+    std::cout << "ledger " << (*site)->ledger->meta().origin << " in " << data << " with "
+              << (*site)->ledger->size() << " events\npublic key: "
+              << (*site)->signer->Verifier().VerifierKey() << "\n";
+    return 0;
+  }
+  if (populate->parsed()) {
+    auto site = OpenSite(data, site_code, true);
+    if (!site) return Fail(site.error());
+    auto stats = app::PopulateSynthetic(*(*site)->ledger, events, writers, seed);
+    if (!stats) return Fail(stats.error());
+    std::printf("appended %llu events with %d writers in %.3f s: %.0f events/s\n",
+                static_cast<unsigned long long>(stats->events), writers, stats->seconds,
+                stats->seconds > 0 ? static_cast<double>(stats->events) / stats->seconds : 0.0);
+    return 0;
+  }
+  if (verify->parsed()) {
+    if (!file.empty()) {
+      if (key.empty()) return Fail(core::InvalidArgumentError("--file needs --key PUBKEY"));
+      auto verifier = store::LoadVerifierKey(key);
+      if (!verifier) return Fail(verifier.error());
+      auto external = ReadCheckpointFile(checkpoint_file, *verifier);
+      if (!external) return Fail(external.error());
+      auto bytes = store::ReadFile(file);
+      if (!bytes) return Fail(bytes.error());
+      return PrintReport(ledger::VerifyExport(core::AsBytes(*bytes), *verifier, *external));
+    }
+    if (data.empty()) return Fail(core::InvalidArgumentError("give --data DIR or --file FILE"));
+    if (!fs::exists(DatabasePath(data))) {
+      return Fail(core::NotFoundError("no ledger in " + data));
+    }
+    auto verifier = VerifierFor(data, key);
+    if (!verifier) return Fail(verifier.error());
+    auto external = ReadCheckpointFile(checkpoint_file, *verifier);
+    if (!external) return Fail(external.error());
+    auto db = store::SqliteLedgerStore::Open(DatabasePath(data));
+    if (!db) return Fail(db.error());
+    return PrintReport(ledger::VerifyStore(**db, *verifier, *external));
+  }
+
+  auto site = OpenSite(data, site_code, false);
+  if (!site) return Fail(site.error());
+  ledger::Ledger& l = *(*site)->ledger;
+  if (checkpoint->parsed()) {
+    auto c = l.Checkpoint();
+    if (!c) return Fail(c.error());
+    std::cout << c->note;
+    return 0;
+  }
+  if (proof->parsed()) {
+    auto j = app::InclusionProofJson(l, index, size_given ? size : l.size());
+    if (!j) return Fail(j.error());
+    std::cout << j->dump() << "\n";
+    return 0;
+  }
+  if (consistency->parsed()) {
+    auto j = app::ConsistencyProofJson(l, from, to);
+    if (!j) return Fail(j.error());
+    std::cout << j->dump() << "\n";
+    return 0;
+  }
+  if (export_cmd->parsed()) {
+    auto writer = store::DurableFileWriter::Create(out);
+    if (!writer) return Fail(writer.error());
+    auto n = app::WriteExport(l, *(*site)->store,
+                              [&](core::ByteSpan chunk) { return writer->Append(chunk); });
+    if (!n) return Fail(n.error());
+    auto done = writer->Commit();
+    if (!done.ok()) return Fail(done);
+    std::cout << "exported " << *n << " events to " << out << "\n";
+    return 0;
+  }
+  if (key_cmd->parsed()) {
+    std::cout << (*site)->signer->Verifier().VerifierKey() << "\n";
+    return 0;
+  }
+  if (status_cmd->parsed()) {
+    std::cout << "ledger " << l.meta().origin << "\nevents " << l.size() << "\nroot "
+              << ledger::ToHex(l.root()) << "\n";
+    auto kinds = (*site)->store->ReadKindSummary();
+    if (!kinds) return Fail(kinds.error());
+    for (const auto& k : *kinds) {
+      std::cout << "kind " << k.kind << " " << k.events << " last "
+                << core::FormatUtcMicros(k.last_time_us) << "\n";
+    }
+    return 0;
+  }
+  return kExitUsage;
+}

@@ -4,6 +4,7 @@
 // insertions, deletions, truncations and splices, from a seed that is printed so a failure can be
 // replayed with CUSTODIAN_FUZZ_SEED. `make fuzz` builds the same targets with clang's libFuzzer for
 // open-ended, coverage-guided runs.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

@@ -1,0 +1,337 @@
+#include "ledger/ledger.h"
+
+#include <bit>
+
+namespace custodian::ledger {
+
+using core::Result;
+using core::Status;
+
+std::string OriginForSite(std::string_view site) { return "custodian/" + std::string(site); }
+
+// ---------------------------------------------------------------------------------------------
+// StoreNodeSource
+
+Status StoreNodeSource::LoadBlock(uint64_t block) {
+  const uint64_t width = uint64_t{1} << kStoredNodeLevel;
+  const uint64_t from = block * width;
+  cached_leaves_.clear();
+  cached_block_ = UINT64_MAX;
+  uint64_t expect = from;
+  Status bad;
+  CUSTODIAN_RETURN_IF_ERROR(
+      store_.ScanEvents(from, from + width, [&](uint64_t key, core::ByteSpan record) {
+        if (key != expect) {
+          bad = core::DataLossError("event " + std::to_string(expect) + " is missing");
+          return false;
+        }
+        ++expect;
+        cached_leaves_.push_back(LeafHash(record));
+        return true;
+      }));
+  CUSTODIAN_RETURN_IF_ERROR(bad);
+  cached_block_ = block;
+  return Status::Ok();
+}
+
+Result<Hash> StoreNodeSource::PerfectSubtree(uint32_t level, uint64_t index) {
+  if (level >= kStoredNodeLevel) {
+    CUSTODIAN_ASSIGN_OR_RETURN(auto node, store_.ReadNode(level, index));
+    if (!node) {
+      return core::DataLossError("stored Merkle node (level " + std::to_string(level) +
+                                 ", index " + std::to_string(index) + ") is missing");
+    }
+    return *node;
+  }
+  const uint64_t first = index << level;
+  const uint64_t block = first >> kStoredNodeLevel;
+  const uint64_t offset = first - (block << kStoredNodeLevel);
+  const uint64_t count = uint64_t{1} << level;
+  // The tail block grows with every append, so a cached copy that is too short is re-read.
+  if (block != cached_block_ || offset + count > cached_leaves_.size()) {
+    CUSTODIAN_RETURN_IF_ERROR(LoadBlock(block));
+  }
+  if (offset + count > cached_leaves_.size()) {
+    return core::DataLossError("events " + std::to_string(first + cached_leaves_.size() - offset) +
+                               " onwards are missing");
+  }
+  // Fold the 2^level leaves pairwise, level by level.
+  std::vector<Hash> row(cached_leaves_.begin() + static_cast<long>(offset),
+                        cached_leaves_.begin() + static_cast<long>(offset + count));
+  while (row.size() > 1) {
+    for (size_t i = 0; i < row.size() / 2; ++i) row[i] = NodeHash(row[2 * i], row[2 * i + 1]);
+    row.resize(row.size() / 2);
+  }
+  return row[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ledger
+
+struct Ledger::Writer {
+  EventDraft draft;
+  Result<Appended> result{core::InternalError("not yet committed")};
+  bool done = false;
+  std::condition_variable cv;
+};
+
+Ledger::Ledger(LedgerStore& store, const NoteSigner& signer, const core::Clock& clock,
+               LedgerMeta meta, LedgerOptions options)
+    : store_(store),
+      signer_(signer),
+      verifier_(signer.Verifier()),
+      clock_(clock),
+      meta_(std::move(meta)),
+      options_(options),
+      node_source_(store) {}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(LedgerStore& store, const NoteSigner& signer,
+                                             const core::Clock& clock,
+                                             std::string_view site_if_new, LedgerOptions options) {
+  CUSTODIAN_ASSIGN_OR_RETURN(auto meta, store.ReadMeta());
+  if (!meta) {
+    if (!IsValidSiteCode(site_if_new)) {
+      return core::InvalidArgumentError("site code must be 1-64 of A-Z a-z 0-9 . _ -, got \"" +
+                                        std::string(site_if_new) + "\"");
+    }
+    meta = LedgerMeta{std::string(site_if_new), OriginForSite(site_if_new)};
+    CUSTODIAN_RETURN_IF_ERROR(store.WriteMeta(*meta));
+  }
+  if (signer.name() != meta->origin) {
+    return core::FailedPreconditionError("the site key is named \"" + signer.name() +
+                                         "\" but this ledger's origin is \"" + meta->origin +
+                                         "\"");
+  }
+  std::unique_ptr<Ledger> ledger(new Ledger(store, signer, clock, *meta, options));
+  CUSTODIAN_RETURN_IF_ERROR(ledger->Load());
+  return ledger;
+}
+
+Status Ledger::Load() {
+  CUSTODIAN_ASSIGN_OR_RETURN(uint64_t n, store_.CountEvents());
+  CUSTODIAN_ASSIGN_OR_RETURN(auto latest, store_.LatestCheckpoint());
+  if (n == 0 && !latest) {
+    frontier_ = MerkleFrontier();
+    last_leaf_ = Hash{};
+    return Status::Ok();
+  }
+  const std::string refuse = "refusing to append to ledger \"" + meta_.origin + "\": ";
+  if (!latest) {
+    return core::DataLossError(refuse + std::to_string(n) +
+                               " events are stored but no signed checkpoint covers them; run "
+                               "`custodian ledger verify`");
+  }
+  auto checkpoint = OpenCheckpoint(latest->note, verifier_);
+  if (!checkpoint) {
+    return core::DataLossError(refuse + "the latest checkpoint does not verify: " +
+                               checkpoint.error().message());
+  }
+  if (checkpoint->size != n) {
+    return core::DataLossError(refuse + std::to_string(n) + " events are stored but the latest " +
+                               "signed checkpoint covers " + std::to_string(checkpoint->size) +
+                               "; run `custodian ledger verify`");
+  }
+  std::vector<Hash> subtrees;
+  uint64_t start = 0;
+  for (int level = 63; level >= 0; --level) {
+    if ((n >> level & 1) == 0) continue;
+    auto h = node_source_.PerfectSubtree(static_cast<uint32_t>(level), start >> level);
+    if (!h) return core::DataLossError(refuse + h.error().message());
+    subtrees.push_back(*h);
+    start += uint64_t{1} << level;
+  }
+  CUSTODIAN_ASSIGN_OR_RETURN(frontier_, MerkleFrontier::FromSubtrees(n, std::move(subtrees)));
+  if (frontier_.Root() != checkpoint->root) {
+    return core::DataLossError(refuse + "the stored events do not match the latest signed " +
+                               "checkpoint; run `custodian ledger verify`");
+  }
+  Status bad;
+  CUSTODIAN_RETURN_IF_ERROR(store_.ScanEvents(n - 1, n, [&](uint64_t, core::ByteSpan record) {
+    auto e = DecodeEvent(record);
+    if (!e || e->index != n - 1) bad = core::DataLossError(refuse + "the last event is damaged");
+    last_leaf_ = LeafHash(record);
+    return false;
+  }));
+  return bad;
+}
+
+Result<std::string> Ledger::SignTree(uint64_t size, const Hash& root) const {
+  struct Checkpoint c;
+  c.origin = meta_.origin;
+  c.size = size;
+  c.root = root;
+  return SignCheckpoint(c, signer_);
+}
+
+uint64_t Ledger::size() const {
+  std::lock_guard l(mu_);
+  return frontier_.size();
+}
+
+Hash Ledger::root() const {
+  std::lock_guard l(mu_);
+  return frontier_.Root();
+}
+
+Status Ledger::health() const {
+  std::lock_guard l(mu_);
+  return stopped_;
+}
+
+Result<Appended> Ledger::Append(EventDraft draft) {
+  Writer w;
+  w.draft = std::move(draft);
+  std::unique_lock l(mu_);
+  writers_.push_back(&w);
+  if (writers_.size() >= expected_batch_) leader_cv_.notify_one();
+  while (!w.done && &w != writers_.front()) w.cv.wait(l);
+  if (w.done) return std::move(w.result);
+
+  // Linger (bounded) until as many writers queue as in recent batches; adapt down on timeout.
+  if (expected_batch_ > 1 && writers_.size() < expected_batch_) {
+    if (!leader_cv_.wait_for(l, options_.max_linger,
+                             [&] { return writers_.size() >= expected_batch_; })) {
+      expected_batch_ = std::max<size_t>(1, writers_.size());
+    }
+  }
+
+  // This writer leads: it commits every queued writer (up to max_batch) in one transaction.
+  std::vector<Writer*> group;
+  for (Writer* x : writers_) {
+    if (group.size() == options_.max_batch) break;
+    group.push_back(x);
+  }
+  expected_batch_ = std::max(expected_batch_, group.size());
+  Status status = stopped_;
+  CommitBatch batch;
+  MerkleFrontier frontier = frontier_;
+  Hash last_leaf = last_leaf_;
+  l.unlock();  // New writers may queue while this batch is built and written.
+
+  std::vector<Appended> appended;
+  std::vector<Status> rejected(group.size());
+  if (status.ok()) {
+    const uint64_t first = frontier.size();
+    const int64_t now = clock_.NowMicros();
+    batch.first_index = first;
+    std::vector<MerkleNode> completed;
+    for (size_t i = 0; i < group.size(); ++i) {
+      Event e;
+      e.index = first + batch.events.size();
+      e.time_us = now;
+      e.prev_hash = last_leaf;
+      e.site = meta_.site;
+      e.actor = std::move(group[i]->draft.actor);
+      e.kind = std::move(group[i]->draft.kind);
+      e.subjects = std::move(group[i]->draft.subjects);
+      e.payload = std::move(group[i]->draft.payload);
+      rejected[i] = ValidateEvent(e);
+      if (!rejected[i].ok()) continue;  // A bad draft fails alone; the rest of the batch goes on.
+      core::Bytes record = EncodeEvent(e);
+      last_leaf = LeafHash(record);
+      completed.clear();
+      frontier.Append(last_leaf, &completed);
+      for (const MerkleNode& node : completed) {
+        if (node.level >= kStoredNodeLevel) batch.nodes.push_back(node);
+      }
+      appended.push_back(Appended{e.index, e.time_us, last_leaf});
+      batch.events.push_back(std::move(e));
+      batch.records.push_back(std::move(record));
+    }
+    if (!batch.events.empty()) {
+      auto note = SignTree(frontier.size(), frontier.Root());
+      if (!note) {
+        status = note.error();
+      } else {
+        batch.latest = StoredCheckpoint{frontier.size(), std::move(*note)};
+        batch.add_to_history = first / kCheckpointHistoryEvery !=
+                               frontier.size() / kCheckpointHistoryEvery;
+        status = store_.Commit(batch);
+        if (!status.ok()) {
+          status = core::UnavailableError(
+              "the ledger could not make events durable (" + status.ToString() +
+              "); it refuses further appends until it is reopened");
+        }
+      }
+    }
+  }
+
+  l.lock();
+  if (status.ok()) {
+    frontier_ = std::move(frontier);
+    last_leaf_ = last_leaf;
+  } else if (stopped_.ok()) {
+    stopped_ = status;
+  }
+  size_t next = 0;
+  for (size_t i = 0; i < group.size(); ++i) {
+    Writer* x = group[i];
+    if (!rejected[i].ok()) {
+      x->result = rejected[i];
+    } else if (!status.ok()) {
+      x->result = status;
+    } else {
+      x->result = appended[next++];
+    }
+    x->done = true;
+    writers_.pop_front();
+    if (x != &w) x->cv.notify_one();
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return std::move(w.result);
+}
+
+Result<StoredCheckpoint> Ledger::Checkpoint() {
+  uint64_t n;
+  Hash root;
+  {
+    std::lock_guard l(mu_);
+    n = frontier_.size();
+    root = frontier_.Root();
+  }
+  CUSTODIAN_ASSIGN_OR_RETURN(auto note, SignTree(n, root));
+  StoredCheckpoint c{n, std::move(note)};
+  CUSTODIAN_RETURN_IF_ERROR(store_.AddCheckpoint(c));
+  return c;
+}
+
+Result<Hash> Ledger::RootAt(uint64_t size) {
+  if (size > this->size()) {
+    return core::InvalidArgumentError("tree size " + std::to_string(size) +
+                                      " is larger than the ledger (" +
+                                      std::to_string(this->size()) + " events)");
+  }
+  std::lock_guard l(read_mu_);
+  return ledger::RootAt(node_source_, size);
+}
+
+Result<Hash> Ledger::LeafHashAt(uint64_t index) {
+  if (index >= size()) {
+    return core::InvalidArgumentError("no event " + std::to_string(index) + " in a ledger of " +
+                                      std::to_string(size()) + " events");
+  }
+  std::lock_guard l(read_mu_);
+  return node_source_.PerfectSubtree(0, index);
+}
+
+Result<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t size) {
+  if (size > this->size()) {
+    return core::InvalidArgumentError("tree size " + std::to_string(size) +
+                                      " is larger than the ledger (" +
+                                      std::to_string(this->size()) + " events)");
+  }
+  std::lock_guard l(read_mu_);
+  return ledger::InclusionProof(node_source_, index, size);
+}
+
+Result<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t from, uint64_t to) {
+  if (to > size()) {
+    return core::InvalidArgumentError("tree size " + std::to_string(to) +
+                                      " is larger than the ledger (" + std::to_string(size()) +
+                                      " events)");
+  }
+  std::lock_guard l(read_mu_);
+  return ledger::ConsistencyProof(node_source_, from, to);
+}
+
+}  // namespace custodian::ledger

@@ -1,0 +1,83 @@
+// Verification of a ledger from its records alone: decoding, gap-free indices, the hash chain,
+// the Merkle root, and agreement with signed checkpoints ("anchors"). Used by `custodian ledger
+// verify` on a data directory and on an export file, so a third party runs exactly this code.
+//
+// Locating the first bad event. A changed byte in event i (outside its prev_hash) breaks only the
+// link i -> i+1; a changed prev_hash in event i breaks the links i-1 -> i and i -> i+1. So on a
+// broken link at position p the verifier looks one record ahead: if event p+1 still links to event
+// p, event p is intact and p-1 was changed; otherwise p was. For the last event, the signed
+// checkpoint of the whole log plays the part of the next record. Missing, duplicated, inserted
+// and reordered events show as an index that differs from the position. A suffix that an attacker
+// rewrote and re-chained is caught by the first checkpoint it contradicts; the report then names
+// the last event of that checkpoint and says that earlier events may be rewritten too.
+//
+// Thread-compatible: one LogVerifier per verification.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/result.h"
+#include "ledger/hash.h"
+#include "ledger/ledger_store.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+
+namespace custodian::ledger {
+
+// A tree head the log must agree with, taken from a verified signed checkpoint.
+struct VerifyAnchor {
+  uint64_t size = 0;
+  Hash root{};
+  std::string source;  // for messages: "the latest stored checkpoint", "checkpoint file x"
+};
+
+struct VerifyReport {
+  uint64_t events = 0;  // events checked (all of them when ok)
+  Hash root{};          // root of the whole log when ok
+  core::Status status;  // ok, or DataLoss describing the first problem
+  std::optional<uint64_t> first_bad_index;
+};
+
+class LogVerifier {
+ public:
+  explicit LogVerifier(std::vector<VerifyAnchor> anchors);
+  // Feeds the record at the next position. Returns false once the verdict is known (stop feeding).
+  bool Add(core::ByteSpan record);
+  VerifyReport Finish();
+  // Merkle nodes at level >= kStoredNodeLevel recomputed so far, to compare with stored ones.
+  const std::vector<MerkleNode>& stored_level_nodes() const { return nodes_; }
+
+ private:
+  void Fail(uint64_t index, std::string message);
+  void ResolveBrokenLink(const Hash* next_prev);
+
+  std::vector<VerifyAnchor> anchors_;  // sorted by size
+  size_t next_anchor_ = 0;
+  uint64_t position_ = 0;
+  MerkleFrontier frontier_;
+  MerkleFrontier previous_frontier_;  // the tree without the last leaf
+  Hash last_leaf_{};
+  Hash second_last_leaf_{};
+  std::vector<MerkleNode> nodes_;
+  std::vector<MerkleNode> completed_;
+  struct BrokenLink {
+    uint64_t position;
+    Hash leaf;
+    Hash claimed_prev;
+  };
+  std::optional<BrokenLink> broken_;
+  bool done_ = false;
+  VerifyReport report_;
+};
+
+// Verifies everything a LedgerStore holds: every stored checkpoint's signature (with `verifier`),
+// every event against them and the chain, the stored Merkle nodes, and — if given — that the log
+// extends `external` (an earlier checkpoint kept elsewhere: detects rollback and forks).
+VerifyReport VerifyStore(LedgerStore& store, const NoteVerifier& verifier,
+                         const std::optional<Checkpoint>& external);
+
+}  // namespace custodian::ledger
