@@ -1,0 +1,51 @@
+# The README's two commands are `make run` and `make test`. Everything installs through
+# scripts/install-deps (idempotent; Debian packages only).
+SHELL := /bin/bash
+DATA ?= var/demo
+JOBS ?= $(shell nproc)
+
+.PHONY: deps build run test bench fuzz tsan format clean
+
+deps:
+	@scripts/install-deps
+
+# Optimised build of the custodian binary and the benchmarks.
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+# Creates (on first run) and checks a demo site ledger; see README "Run".
+run: build
+	@scripts/run-demo "$(DATA)"
+
+# Every test, built with ASan + UBSan and warnings as errors.
+test: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev -j $(JOBS)
+	@ctest --preset dev
+
+bench: build
+	@build/release/bench/custodian_bench
+
+# Coverage-guided fuzzing with clang's libFuzzer, FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps fuzz
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@for t in build/fuzz/tests/fuzz/*_fuzz; do \
+	  name=$$(basename $$t); mkdir -p build/fuzz/corpus/$$name; \
+	  echo "== $$name"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$$name tests/fuzz/corpus/$$name || exit 1; \
+	done
+
+tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	@ctest --preset tsan
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	@rm -rf build

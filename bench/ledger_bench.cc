@@ -1,0 +1,615 @@
+// custodian_bench: the ledger's throughput, latency and verification speed, each printed beside
+// this machine's limit for the same work, measured in the same run (STYLE.md, bench/).
+//
+// What is compared with what:
+//  * durable appends/s (Ledger over SqliteLedgerStore, PopulateSynthetic) against the raw rate of
+//    write(128 B) + fdatasync on a file in the same directory, and against raw SQLite (WAL,
+//    synchronous=FULL) inserting 250-byte blobs, 1 or 1,000 rows per transaction;
+//  * append latency percentiles against the raw fdatasync latency percentiles;
+//  * VerifyStore MB/s over the 16-writer ledger against raw SHA-256 (ledger::Sha256) of exactly
+//    the same record bytes, one record at a time, single thread, from memory.
+// The work is done in rounds; each round measures every row once (interleaved, so that a noisy
+// neighbour hits ours and the limit alike) and the table shows the median of the rounds.
+//
+// Everything happens in a fresh directory from mkdtemp under $TMPDIR (or /tmp), removed at exit.
+// Progress goes to stderr; stdout is the report: machine facts, one markdown table, the runtime.
+// Exit status: 0 whether goals are met or missed, 1 on any error, 2 on a bad command line.
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+#include <sys/utsname.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "app/ledger_tasks.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "ledger/hash.h"
+#include "ledger/ledger.h"
+#include "ledger/note.h"
+#include "ledger/record.h"
+#include "ledger/verifier.h"
+#include "store/sqlite/sqlite_ledger_store.h"
+
+namespace custodian::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using core::Result;
+using core::Status;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::string_view kSite = "bench";
+constexpr double kGoalFsyncMultiple = 10.0;  // 16 writers: appends/s >= 10 x fsync/s
+constexpr double kGoalP99Ms = 2.0;           // p99 append latency
+constexpr double kGoalVerifyShare = 0.5;     // verify MB/s >= 50 % of raw SHA-256 MB/s
+
+struct Sizes {
+  int rounds = 3;
+  uint64_t events_one_writer = 3000;
+  uint64_t events_many_writers = 30000;
+  int many_writers = 16;
+  double fsync_seconds = 2.0;
+  double sqlite_single_seconds = 2.0;
+  double sqlite_batch_seconds = 1.0;
+  int sqlite_batch_rows = 1000;
+  double hash_min_seconds = 0.3;  // verify and SHA-256 passes repeat until at least this long
+};
+
+Sizes QuickSizes() {
+  Sizes s;
+  s.events_one_writer = 150;
+  s.events_many_writers = 1600;
+  s.fsync_seconds = 0.15;
+  s.sqlite_single_seconds = 0.15;
+  s.sqlite_batch_seconds = 0.05;
+  s.hash_min_seconds = 0.02;
+  return s;
+}
+
+double SecondsSince(SteadyClock::time_point t0) {
+  return std::chrono::duration<double>(SteadyClock::now() - t0).count();
+}
+
+Status ErrnoError(const std::string& what) {
+  return core::UnavailableError(what + ": " + std::strerror(errno));
+}
+
+// Nearest-rank percentile of unsorted samples; p in (0, 1].
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
+}
+
+// One figure measured once per round.
+struct Samples {
+  std::vector<double> v;
+  void Add(double x) { v.push_back(x); }
+  double Median() const { return Percentile(v, 0.5); }
+  // Half the range of the rounds, as a share of the median: how noisy the figure was.
+  double Spread() const {
+    if (v.size() < 2 || Median() == 0) return 0;
+    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    return (*hi - *lo) / 2 / Median();
+  }
+};
+
+// A directory from mkdtemp, removed with everything in it when this goes out of scope.
+class TempDir {
+ public:
+  static Result<std::unique_ptr<TempDir>> Create() {
+    const char* base = std::getenv("TMPDIR");
+    std::string templ = std::string(base && *base ? base : "/tmp") + "/custodian-bench-XXXXXX";
+    if (mkdtemp(templ.data()) == nullptr) return ErrnoError("mkdtemp " + templ);
+    return std::unique_ptr<TempDir>(new TempDir(templ));
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+    if (ec)
+      std::fprintf(stderr, "warning: cannot remove %s: %s\n", path_.c_str(), ec.message().c_str());
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  explicit TempDir(fs::path path) : path_(std::move(path)) {}
+  fs::path path_;
+};
+
+Status MakeDir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directory(dir, ec);
+  if (ec) return core::UnavailableError("cannot create " + dir.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+Status RemoveAll(const fs::path& dir) {
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (ec) return core::UnavailableError("cannot remove " + dir.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits: raw fdatasync, raw SQLite, raw SHA-256.
+
+struct FsyncFigures {
+  double per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+// write(128 bytes) + fdatasync, appending to one file, for `seconds`.
+Result<FsyncFigures> MeasureFsync(const fs::path& file, double seconds) {
+  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError("open " + file.string());
+  char buf[128];
+  std::memset(buf, 'x', sizeof buf);
+  std::vector<double> latencies_ms;
+  Status status;
+  const auto start = SteadyClock::now();
+  while (SecondsSince(start) < seconds) {
+    const auto t0 = SteadyClock::now();
+    if (write(fd, buf, sizeof buf) != static_cast<ssize_t>(sizeof buf)) {
+      status = ErrnoError("write " + file.string());
+      break;
+    }
+    if (fdatasync(fd) != 0) {
+      status = ErrnoError("fdatasync " + file.string());
+      break;
+    }
+    latencies_ms.push_back(SecondsSince(t0) * 1e3);
+  }
+  const double elapsed = SecondsSince(start);
+  close(fd);
+  CUSTODIAN_RETURN_IF_ERROR(status);
+  if (unlink(file.c_str()) != 0) return ErrnoError("unlink " + file.string());
+  return FsyncFigures{static_cast<double>(latencies_ms.size()) / elapsed,
+                      Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99)};
+}
+
+class SqliteDb {
+ public:
+  ~SqliteDb() {
+    for (sqlite3_stmt* s : statements_) sqlite3_finalize(s);
+    sqlite3_close(db_);
+  }
+  Status Open(const fs::path& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
+      return Error("open " + path.string());
+    }
+    return Status::Ok();
+  }
+  Status Exec(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return Error(sql);
+    return Status::Ok();
+  }
+  Result<sqlite3_stmt*> Prepare(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) return Error(sql);
+    statements_.push_back(s);
+    return s;
+  }
+  Status StepDone(sqlite3_stmt* s) {
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? Status::Ok() : Error(sqlite3_sql(s));
+  }
+  Status Error(const std::string& what) const {
+    return core::UnavailableError("SQLite: " + what + ": " +
+                                  (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::vector<sqlite3_stmt*> statements_;
+};
+
+// Rows/s inserting 250-byte blobs, `rows_per_txn` per transaction, WAL + synchronous=FULL (the
+// same settings as SqliteLedgerStore), for `seconds`.
+Result<double> MeasureSqliteInserts(const fs::path& path, int rows_per_txn, double seconds) {
+  SqliteDb db;
+  CUSTODIAN_RETURN_IF_ERROR(db.Open(path));
+  CUSTODIAN_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
+  CUSTODIAN_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
+  CUSTODIAN_RETURN_IF_ERROR(db.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)"));
+  CUSTODIAN_ASSIGN_OR_RETURN(sqlite3_stmt * begin, db.Prepare("BEGIN IMMEDIATE"));
+  CUSTODIAN_ASSIGN_OR_RETURN(sqlite3_stmt * commit, db.Prepare("COMMIT"));
+  CUSTODIAN_ASSIGN_OR_RETURN(sqlite3_stmt * insert,
+                             db.Prepare("INSERT INTO t(id, v) VALUES(?, ?)"));
+  std::vector<uint8_t> blob(250);
+  int64_t id = 0;
+  const auto start = SteadyClock::now();
+  while (SecondsSince(start) < seconds) {
+    CUSTODIAN_RETURN_IF_ERROR(db.StepDone(begin));
+    for (int i = 0; i < rows_per_txn; ++i, ++id) {
+      std::memcpy(blob.data(), &id, sizeof id);  // distinct rows, like distinct events
+      sqlite3_bind_int64(insert, 1, id);
+      sqlite3_bind_blob(insert, 2, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+      CUSTODIAN_RETURN_IF_ERROR(db.StepDone(insert));
+    }
+    CUSTODIAN_RETURN_IF_ERROR(db.StepDone(commit));
+  }
+  return static_cast<double>(id) / SecondsSince(start);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ours: the ledger.
+
+struct AppendFigures {
+  double per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+// A fresh ledger at `path`, filled with `events` synthetic events from `writers` threads.
+Result<AppendFigures> MeasureAppends(const fs::path& path, const ledger::NoteSigner& signer,
+                                     uint64_t events, int writers, uint64_t seed) {
+  CUSTODIAN_ASSIGN_OR_RETURN(auto store, store::SqliteLedgerStore::Open(path.string()));
+  core::SystemClock clock;
+  CUSTODIAN_ASSIGN_OR_RETURN(auto ledger, ledger::Ledger::Open(*store, signer, clock, kSite));
+  CUSTODIAN_ASSIGN_OR_RETURN(auto stats, app::PopulateSynthetic(*ledger, events, writers, seed,
+                                                                /*record_latencies=*/true));
+  CUSTODIAN_RETURN_IF_ERROR(ledger->health());
+  if (ledger->size() != events || stats.latencies_us.size() != events || stats.seconds <= 0) {
+    return core::InternalError("the ledger holds " + std::to_string(ledger->size()) + " events (" +
+                               std::to_string(stats.latencies_us.size()) +
+                               " latencies) after appending " + std::to_string(events));
+  }
+  return AppendFigures{static_cast<double>(events) / stats.seconds,
+                       Percentile(stats.latencies_us, 0.5) / 1e3,
+                       Percentile(stats.latencies_us, 0.99) / 1e3};
+}
+
+// Written with every SHA-256 pass so that the compiler cannot drop the hashing.
+volatile uint8_t g_hash_sink = 0;
+
+struct VerifyFigures {
+  double verify_mb_s = 0;
+  double verify_events_s = 0;
+  double sha_mb_s = 0;
+  double sha_records_s = 0;
+  double mean_record_bytes = 0;
+  double events_per_commit = 0;
+};
+
+// Reopens the ledger at `path`, reads its records once, then times VerifyStore over the store and
+// raw SHA-256 over the same record bytes in memory, each repeated until `min_seconds` have passed.
+Result<VerifyFigures> MeasureVerify(const fs::path& path, const ledger::NoteVerifier& verifier,
+                                    uint64_t events, double min_seconds) {
+  CUSTODIAN_ASSIGN_OR_RETURN(auto store, store::SqliteLedgerStore::Open(path.string()));
+  std::vector<core::Bytes> records;
+  records.reserve(events);
+  uint64_t bytes = 0;
+  uint64_t commits = 0;
+  int64_t last_time = -1;
+  Status bad;
+  CUSTODIAN_RETURN_IF_ERROR(store->ScanEvents(0, UINT64_MAX, [&](uint64_t, core::ByteSpan r) {
+    records.emplace_back(r.begin(), r.end());
+    bytes += r.size();
+    // Every event of a batch carries the leader's one reading of the clock, so a new time stamp
+    // starts a new commit (two commits in one microsecond are not possible: each one fsyncs).
+    auto e = ledger::DecodeEvent(r);
+    if (!e) {
+      bad = e.error();
+      return false;
+    }
+    if (e->time_us != last_time) ++commits;
+    last_time = e->time_us;
+    return true;
+  }));
+  CUSTODIAN_RETURN_IF_ERROR(bad);
+  if (records.size() != events) {
+    return core::InternalError("read " + std::to_string(records.size()) + " records, expected " +
+                               std::to_string(events));
+  }
+
+  int passes = 0;
+  auto start = SteadyClock::now();
+  do {
+    ledger::VerifyReport report = ledger::VerifyStore(*store, verifier, std::nullopt);
+    CUSTODIAN_RETURN_IF_ERROR(report.status);
+    if (report.events != events) {
+      return core::InternalError("VerifyStore checked " + std::to_string(report.events) +
+                                 " events, expected " + std::to_string(events));
+    }
+    ++passes;
+  } while (SecondsSince(start) < min_seconds);
+  const double verify_s = SecondsSince(start) / passes;
+
+  passes = 0;
+  uint8_t sink = 0;  // keeps the hashing observable
+  start = SteadyClock::now();
+  do {
+    for (const core::Bytes& r : records) sink ^= ledger::Sha256(r)[0];
+    ++passes;
+  } while (SecondsSince(start) < min_seconds);
+  const double sha_s = SecondsSince(start) / passes;
+  g_hash_sink = sink;
+
+  const auto n = static_cast<double>(events);
+  const auto mb = static_cast<double>(bytes) / 1e6;
+  return VerifyFigures{mb / verify_s,
+                       n / verify_s,
+                       mb / sha_s,
+                       n / sha_s,
+                       static_cast<double>(bytes) / n,
+                       n / static_cast<double>(std::max<uint64_t>(commits, 1))};
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report.
+
+struct Figures {
+  Samples fsync_per_s, fsync_p50_ms, fsync_p99_ms;
+  Samples sqlite_single_per_s, sqlite_batch_per_s;
+  Samples one_per_s, one_p50_ms, one_p99_ms;
+  Samples many_per_s, many_p50_ms, many_p99_ms;
+  Samples verify_mb_s, verify_events_s, sha_mb_s, sha_records_s, record_bytes, events_per_commit;
+};
+
+Status RunRound(const fs::path& dir, const Sizes& sizes, const ledger::NoteSigner& signer,
+                int round, Figures& f) {
+  auto progress = [&](const char* what) {
+    std::fprintf(stderr, "round %d/%d: %s\n", round + 1, sizes.rounds, what);
+  };
+  const fs::path rd = dir / ("round-" + std::to_string(round));
+  CUSTODIAN_RETURN_IF_ERROR(MakeDir(rd));
+
+  progress("raw write + fdatasync");
+  CUSTODIAN_ASSIGN_OR_RETURN(auto fsync, MeasureFsync(rd / "fsync.dat", sizes.fsync_seconds));
+  f.fsync_per_s.Add(fsync.per_second);
+  f.fsync_p50_ms.Add(fsync.p50_ms);
+  f.fsync_p99_ms.Add(fsync.p99_ms);
+
+  progress("raw SQLite, 1 insert per transaction");
+  CUSTODIAN_ASSIGN_OR_RETURN(double single,
+                             MeasureSqliteInserts(rd / "raw-1.db", 1, sizes.sqlite_single_seconds));
+  f.sqlite_single_per_s.Add(single);
+
+  progress("ledger, 1 writer");
+  CUSTODIAN_ASSIGN_OR_RETURN(
+      auto one, MeasureAppends(rd / "ledger-1.db", signer, sizes.events_one_writer, 1, round + 1));
+  f.one_per_s.Add(one.per_second);
+  f.one_p50_ms.Add(one.p50_ms);
+  f.one_p99_ms.Add(one.p99_ms);
+
+  progress("ledger, many writers");
+  const fs::path many_db = rd / "ledger-many.db";
+  CUSTODIAN_ASSIGN_OR_RETURN(auto many, MeasureAppends(many_db, signer, sizes.events_many_writers,
+                                                       sizes.many_writers, round + 101));
+  f.many_per_s.Add(many.per_second);
+  f.many_p50_ms.Add(many.p50_ms);
+  f.many_p99_ms.Add(many.p99_ms);
+
+  progress("raw SQLite, 1000 inserts per transaction");
+  CUSTODIAN_ASSIGN_OR_RETURN(double batch,
+                             MeasureSqliteInserts(rd / "raw-batch.db", sizes.sqlite_batch_rows,
+                                                  sizes.sqlite_batch_seconds));
+  f.sqlite_batch_per_s.Add(batch);
+
+  progress("verify and raw SHA-256");
+  CUSTODIAN_ASSIGN_OR_RETURN(
+      auto v,
+      MeasureVerify(many_db, signer.Verifier(), sizes.events_many_writers, sizes.hash_min_seconds));
+  f.verify_mb_s.Add(v.verify_mb_s);
+  f.verify_events_s.Add(v.verify_events_s);
+  f.sha_mb_s.Add(v.sha_mb_s);
+  f.sha_records_s.Add(v.sha_records_s);
+  f.record_bytes.Add(v.mean_record_bytes);
+  f.events_per_commit.Add(v.events_per_commit);
+
+  return RemoveAll(rd);
+}
+
+// 3 significant figures for small values, whole numbers with thousands separators for large ones.
+std::string Num(double v) {
+  char buf[64];
+  if (std::fabs(v) >= 1000 || v == std::floor(v)) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    std::string digits = buf;
+    size_t first = digits[0] == '-' ? 1 : 0;
+    for (size_t i = digits.size(); i > first + 3; i -= 3) digits.insert(i - 3, ",");
+    return digits;
+  }
+  std::snprintf(buf, sizeof buf, "%.*f", v >= 100 ? 0 : v >= 10 ? 1 : v >= 1 ? 2 : 3, v);
+  return buf;
+}
+
+std::string WithSpread(const Samples& s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, " ±%.0f %%", s.Spread() * 100);
+  return Num(s.Median()) + buf;
+}
+
+std::string Ratio(double ours, double limit) {
+  if (limit <= 0) return "n/a";
+  char buf[32];
+  const double r = ours / limit;
+  std::snprintf(buf, sizeof buf, "%.*f×", r >= 10 ? 1 : 2, r);
+  return buf;
+}
+
+std::string FileSystemName(const fs::path& dir) {
+  struct statfs s;
+  if (statfs(dir.c_str(), &s) != 0) return "unknown";
+  switch (static_cast<unsigned long>(s.f_type)) {
+    case 0xEF53:
+      return "ext4";
+    case 0x58465342:
+      return "xfs";
+    case 0x9123683E:
+      return "btrfs";
+    case 0x01021994:
+      return "tmpfs (fsync is free: the limits below mean nothing)";
+    case 0x794C7630:
+      return "overlayfs";
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
+      return buf;
+    }
+  }
+}
+
+std::string CpuModel() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
+    }
+  }
+  return "unknown";
+}
+
+void PrintReport(const Figures& f, const Sizes& sizes, bool quick, const fs::path& dir,
+                 double load_at_start, double runtime_s) {
+  const double fsync = f.fsync_per_s.Median();
+  auto verdict = [](bool met) { return met ? "PASS" : "MISS"; };
+  auto latency = [](const Samples& p99, const Samples& p50) {
+    return Num(p99.Median()) + " (p50 " + Num(p50.Median()) + ")";
+  };
+  utsname u{};
+  uname(&u);
+
+  std::printf("## custodian_bench%s\n\n",
+              quick ? " --quick (smoke sizes: figures mean little)" : "");
+  std::printf("- date: %s\n", core::FormatUtcMicros(core::SystemClock().NowMicros()).c_str());
+  std::printf(
+      "- cores: %u (std::thread::hardware_concurrency) · CPU: %s · load average at start: "
+      "%.2f\n",
+      std::thread::hardware_concurrency(), CpuModel().c_str(), load_at_start);
+  std::printf("- %s %s · temp dir on %s · SQLite %s · %s\n", u.sysname, u.release,
+              FileSystemName(dir).c_str(), sqlite3_libversion(), OpenSSL_version(OPENSSL_VERSION));
+  std::printf(
+      "- %d rounds, each measuring every row once (interleaved); figures are the median "
+      "of the rounds, ± is half their range. Ledger: %s events with 1 writer, %s with "
+      "%d writers.\n\n",
+      sizes.rounds, Num(static_cast<double>(sizes.events_one_writer)).c_str(),
+      Num(static_cast<double>(sizes.events_many_writers)).c_str(), sizes.many_writers);
+
+  std::printf("| Measure | Ours | This machine's limit, same run | Ours / limit | Goal | Met |\n");
+  std::printf("|---|---:|---|---:|---|---|\n");
+  auto row = [](const std::string& measure, const std::string& ours, const std::string& limit,
+                const std::string& ratio, const std::string& goal, const std::string& met) {
+    std::printf("| %s | %s | %s | %s | %s | %s |\n", measure.c_str(), ours.c_str(), limit.c_str(),
+                ratio.c_str(), goal.c_str(), met.c_str());
+  };
+  const std::string fsync_limit = WithSpread(f.fsync_per_s) + " fsync/s (write 128 B + fdatasync)";
+
+  row("durable appends/s, 1 writer", WithSpread(f.one_per_s), fsync_limit,
+      Ratio(f.one_per_s.Median(), fsync), "—", "—");
+  row("durable appends/s, 1 writer", WithSpread(f.one_per_s),
+      WithSpread(f.sqlite_single_per_s) + " SQLite commits/s (WAL, FULL, 1 insert of 250 B each)",
+      Ratio(f.one_per_s.Median(), f.sqlite_single_per_s.Median()), "—", "—");
+
+  const std::string many = "durable appends/s, " + std::to_string(sizes.many_writers) + " writers";
+  const double many_ratio = f.many_per_s.Median() / fsync;
+  row(many, WithSpread(f.many_per_s), fsync_limit, Ratio(f.many_per_s.Median(), fsync),
+      "≥ " + Num(kGoalFsyncMultiple) + "× fsync/s = " + Num(kGoalFsyncMultiple * fsync),
+      verdict(many_ratio >= kGoalFsyncMultiple));
+  row(many, WithSpread(f.many_per_s),
+      WithSpread(f.sqlite_batch_per_s) + " SQLite rows/s (WAL, FULL, " +
+          Num(sizes.sqlite_batch_rows) + " inserts of 250 B per transaction)",
+      Ratio(f.many_per_s.Median(), f.sqlite_batch_per_s.Median()), "informational", "—");
+
+  const std::string fsync_latency =
+      latency(f.fsync_p99_ms, f.fsync_p50_ms) + " ms: write 128 B + fdatasync";
+  row("p99 append latency (ms), 1 writer", latency(f.one_p99_ms, f.one_p50_ms), fsync_latency,
+      Ratio(f.one_p99_ms.Median(), f.fsync_p99_ms.Median()), "p99 ≤ " + Num(kGoalP99Ms) + " ms",
+      verdict(f.one_p99_ms.Median() <= kGoalP99Ms));
+  row("p99 append latency (ms), " + std::to_string(sizes.many_writers) + " writers",
+      latency(f.many_p99_ms, f.many_p50_ms), fsync_latency,
+      Ratio(f.many_p99_ms.Median(), f.fsync_p99_ms.Median()), "p99 ≤ " + Num(kGoalP99Ms) + " ms",
+      verdict(f.many_p99_ms.Median() <= kGoalP99Ms));
+
+  const std::string sha_what = " (same records, mean " + Num(f.record_bytes.Median()) +
+                               " B, one at a time, 1 thread, in memory)";
+  row("verify MB/s (VerifyStore)", WithSpread(f.verify_mb_s),
+      WithSpread(f.sha_mb_s) + " raw SHA-256 MB/s" + sha_what,
+      Ratio(f.verify_mb_s.Median(), f.sha_mb_s.Median()),
+      "≥ " + Num(kGoalVerifyShare * 100) + " % of raw SHA-256",
+      verdict(f.verify_mb_s.Median() >= kGoalVerifyShare * f.sha_mb_s.Median()));
+  row("verify events/s (VerifyStore)", WithSpread(f.verify_events_s),
+      WithSpread(f.sha_records_s) + " raw SHA-256 records/s",
+      Ratio(f.verify_events_s.Median(), f.sha_records_s.Median()), "—", "—");
+
+  std::printf(
+      "\n- %d writers committed %s events per commit on average (from the events' time "
+      "stamps: one per batch).\n",
+      sizes.many_writers, Num(f.events_per_commit.Median()).c_str());
+  std::printf("- total runtime: %.1f s\n", runtime_s);
+}
+
+int Run(bool quick) {
+  const auto start = SteadyClock::now();
+  const Sizes sizes = quick ? QuickSizes() : Sizes{};
+  double load[1] = {0};
+  if (getloadavg(load, 1) != 1) load[0] = -1;
+
+  auto fail = [](const Status& s) {
+    std::fprintf(stderr, "custodian_bench: error: %s\n", s.ToString().c_str());
+    return 1;
+  };
+  auto dir = TempDir::Create();
+  if (!dir) return fail(dir.error());
+  auto signer = ledger::NoteSigner::Generate(ledger::OriginForSite(kSite));
+  if (!signer) return fail(signer.error());
+
+  Figures figures;
+  for (int round = 0; round < sizes.rounds; ++round) {
+    Status s = RunRound((*dir)->path(), sizes, *signer, round, figures);
+    if (!s.ok()) return fail(s);
+  }
+  PrintReport(figures, sizes, quick, (*dir)->path(), load[0], SecondsSince(start));
+  return 0;
+}
+
+}  // namespace
+}  // namespace custodian::bench
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--quick") {
+      quick = true;
+    } else if (arg == "--help" || arg == "-h") {
+      std::printf(
+          "usage: custodian_bench [--quick]\n"
+          "Measures ledger appends, latency and verification against this machine's\n"
+          "fsync, SQLite and SHA-256 limits, and prints one markdown table.\n"
+          "--quick  much smaller sizes (a smoke test; the figures mean little)\n");
+      return 0;
+    } else {
+      std::fprintf(stderr, "custodian_bench: unknown argument %s (try --help)\n", argv[i]);
+      return 2;
+    }
+  }
+  return custodian::bench::Run(quick);
+}
