@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -70,12 +71,10 @@ std::string Points(const std::vector<uint64_t>& points) {
 
 std::string ModeName(bool persistent) { return persistent ? "from then on" : "once"; }
 
-// Reopens `f` on the default (healthy) VFS and checks what must hold whatever the fault did:
-// it opens, verifies, and takes three more appends that verify too. Returns the stored events
-// from before those appends.
-std::map<uint64_t, ledger::Event> ReopenHealthyAndCheck(LedgerFixture& f) {
-  FaultVfs::Instance().Disarm();
-  f.Close();
+// Opens `f` on the default (healthy) VFS and checks what must hold whatever a fault did: it
+// opens, verifies, and takes three more appends that verify too. Returns the stored events from
+// before those appends.
+std::map<uint64_t, ledger::Event> OpenHealthyAndCheck(LedgerFixture& f) {
   f.set_options({});
   core::Status open = f.Open();
   EXPECT_TRUE(open.ok()) << open.ToString();
@@ -91,6 +90,29 @@ std::map<uint64_t, ledger::Event> ReopenHealthyAndCheck(LedgerFixture& f) {
   EXPECT_TRUE(after.status.ok()) << after.status.ToString();
   EXPECT_EQ(after.events, events.size() + 3);
   return events;
+}
+
+// Closes `f` with the fault still armed (closing checkpoints the WAL into the database, so a
+// fault may fire there too), then disarms it and checks the reopened ledger.
+std::map<uint64_t, ledger::Event> CloseAndReopenHealthy(LedgerFixture& f) {
+  f.Close();
+  FaultVfs::Instance().Disarm();
+  return OpenHealthyAndCheck(f);
+}
+
+// Leaves in `crashed`'s directory the ledger files of `f` as a crash of the process at this
+// moment would: the database and its WAL, without the shared-memory WAL index, which the next
+// opener rebuilds from the WAL. `f` stays open.
+std::map<uint64_t, ledger::Event> CrashCopyAndOpenHealthy(const LedgerFixture& f,
+                                                          LedgerFixture& crashed) {
+  for (const char* suffix : {"", "-wal"}) {
+    std::error_code ec;
+    const std::string from = f.db_path() + suffix;
+    if (!std::filesystem::exists(from)) continue;
+    std::filesystem::copy_file(from, crashed.db_path() + suffix, ec);
+    EXPECT_FALSE(ec) << ec.message();
+  }
+  return OpenHealthyAndCheck(crashed);
 }
 
 // The write operations of one append of SignOut() to a ledger of kEventsBefore events.
@@ -165,7 +187,9 @@ void WalkEveryInjectionPointOfAnAppend(bool persistent) {
     AppendWithFaultAt(point, persistent, &run);
     if (::testing::Test::HasFatalFailure()) return;
     EXPECT_EQ(run.injected, point <= ops.size());
-    if (point > ops.size()) EXPECT_TRUE(run.acknowledged);
+    if (point > ops.size()) {
+      EXPECT_TRUE(run.acknowledged);
+    }
     if (!run.acknowledged) errors.push_back(point);
     if (!run.acknowledged && run.stored == kEventsBefore + 1) {
       durable_despite_error.push_back(point);
@@ -311,7 +335,9 @@ TEST(StorageFault, ConcurrentAppendersAllSeeTheFailureAndNoneIsLost) {
         auto it = by_payload.find(e.payload);
         ASSERT_NE(it, by_payload.end()) << "event " << index << " is no draft: " << e.payload;
         ExpectIsDraft(e, it->second->draft);
-        if (it->second->index) EXPECT_EQ(*it->second->index, index);
+        if (it->second->index) {
+          EXPECT_EQ(*it->second->index, index);
+        }
       }
     }
   }
