@@ -9,7 +9,13 @@ namespace {
 using core::InvalidArgumentError;
 
 bool IsValidUtf8(std::string_view s) {
+  // Ids and names are nearly always ASCII: check eight bytes at a time first.
   size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ull) break;
+  }
   while (i < s.size()) {
     auto c = static_cast<uint8_t>(s[i]);
     size_t n = 0;
@@ -57,14 +63,6 @@ core::Status CheckText(std::string_view what, std::string_view s, size_t min, si
 void AppendString16(core::Bytes& out, std::string_view s) {
   core::AppendU16(out, static_cast<uint16_t>(s.size()));
   out.insert(out.end(), s.begin(), s.end());
-}
-
-bool ReadString16(core::ByteReader& r, std::string& s) {
-  uint16_t n = 0;
-  core::ByteSpan b;
-  if (!r.ReadU16(n) || !r.ReadBytes(n, b)) return false;
-  s.assign(reinterpret_cast<const char*>(b.data()), b.size());
-  return true;
 }
 
 }  // namespace
@@ -127,9 +125,9 @@ core::Bytes EncodeEvent(const Event& e) {
   return out;
 }
 
-core::Result<Event> DecodeEvent(core::ByteSpan record) {
+core::Result<EventView> ParseEvent(core::ByteSpan record) {
   core::ByteReader r(record);
-  Event e;
+  EventView e;
   uint8_t version = 0;
   if (!r.ReadU8(version)) return InvalidArgumentError("empty record");
   if (version != kRecordVersion) {
@@ -141,29 +139,68 @@ core::Result<Event> DecodeEvent(core::ByteSpan record) {
     return InvalidArgumentError("record is truncated in its fixed header");
   }
   e.time_us = static_cast<int64_t>(time);
-  std::memcpy(e.prev_hash.data(), prev.data(), 32);
-  if (!ReadString16(r, e.site)) return InvalidArgumentError("record is truncated in the site");
-  if (!ReadString16(r, e.actor)) return InvalidArgumentError("record is truncated in the actor");
-  if (!ReadString16(r, e.kind)) return InvalidArgumentError("record is truncated in the kind");
-  uint16_t subjects = 0;
-  if (!r.ReadU16(subjects)) return InvalidArgumentError("record is truncated in the subjects");
-  if (subjects > kMaxSubjects) return InvalidArgumentError("record has too many subjects");
-  e.subjects.resize(subjects);
-  for (auto& s : e.subjects) {
-    if (!ReadString16(r, s)) return InvalidArgumentError("record is truncated in a subject");
+  e.prev_hash = prev.data();
+  auto read_text = [&](std::string_view& out) {
+    uint16_t n = 0;
+    core::ByteSpan b;
+    if (!r.ReadU16(n) || !r.ReadBytes(n, b)) return false;
+    out = core::AsChars(b);
+    return true;
+  };
+  if (!read_text(e.site)) return InvalidArgumentError("record is truncated in the site");
+  if (!read_text(e.actor)) return InvalidArgumentError("record is truncated in the actor");
+  if (!read_text(e.kind)) return InvalidArgumentError("record is truncated in the kind");
+  if (!IsValidSiteCode(e.site)) return InvalidArgumentError("record field: bad site code");
+  if (!IsValidKind(e.kind)) return InvalidArgumentError("record field: bad event kind");
+  if (auto st = CheckText("actor", e.actor, 0, kMaxActorLength); !st.ok()) {
+    return st.Annotate("record field");
   }
+  if (!r.ReadU16(e.subject_count)) {
+    return InvalidArgumentError("record is truncated in the subjects");
+  }
+  if (e.subject_count > kMaxSubjects) return InvalidArgumentError("record has too many subjects");
+  const size_t subjects_start = r.position();
+  for (uint16_t i = 0; i < e.subject_count; ++i) {
+    std::string_view subject;
+    if (!read_text(subject)) return InvalidArgumentError("record is truncated in a subject");
+    if (auto st = CheckText("subject", subject, 1, kMaxSubjectLength); !st.ok()) {
+      return st.Annotate("record field");
+    }
+  }
+  e.subjects = record.subspan(subjects_start, r.position() - subjects_start);
   uint32_t payload_size = 0;
   core::ByteSpan payload;
   if (!r.ReadU32(payload_size) || payload_size > kMaxPayloadLength ||
       !r.ReadBytes(payload_size, payload)) {
     return InvalidArgumentError("record payload is truncated or too long");
   }
-  e.payload.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
+  e.payload = core::AsChars(payload);
   if (r.remaining() != 0) {
     return InvalidArgumentError("record has " + std::to_string(r.remaining()) +
                                 " trailing bytes");
   }
-  CUSTODIAN_RETURN_IF_ERROR(ValidateEvent(e).Annotate("record field"));
+  return e;
+}
+
+core::Result<Event> DecodeEvent(core::ByteSpan record) {
+  CUSTODIAN_ASSIGN_OR_RETURN(EventView v, ParseEvent(record));
+  Event e;
+  e.index = v.index;
+  e.time_us = v.time_us;
+  std::memcpy(e.prev_hash.data(), v.prev_hash, 32);
+  e.site = v.site;
+  e.actor = v.actor;
+  e.kind = v.kind;
+  core::ByteReader r(v.subjects);
+  e.subjects.resize(v.subject_count);
+  for (auto& s : e.subjects) {
+    uint16_t n = 0;
+    core::ByteSpan b;
+    (void)r.ReadU16(n);
+    (void)r.ReadBytes(n, b);
+    s = core::AsChars(b);
+  }
+  e.payload = v.payload;
   return e;
 }
 

@@ -50,6 +50,20 @@ bool IsValidKind(std::string_view kind);
 
 // The canonical encoding. The event must satisfy ValidateEvent (checked by the ledger first).
 core::Bytes EncodeEvent(const Event& e);
+// A decoded record that points into the record's bytes instead of copying them: what the
+// verifier uses, so checking an event allocates nothing. Valid while the record bytes are.
+struct EventView {
+  uint64_t index = 0;
+  int64_t time_us = 0;
+  const uint8_t* prev_hash = nullptr;  // 32 bytes
+  std::string_view site, actor, kind;
+  uint16_t subject_count = 0;
+  core::ByteSpan subjects;  // subject_count × (u16 length + bytes), already validated
+  std::string_view payload;
+};
+
+// Strict decoding with every check of DecodeEvent; InvalidArgument naming the bad field.
+core::Result<EventView> ParseEvent(core::ByteSpan record);
 // Strict decoding; InvalidArgument naming the field that is wrong.
 core::Result<Event> DecodeEvent(core::ByteSpan record);
 

@@ -1,6 +1,12 @@
 #include "ledger/verifier.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <cstring>
 
 #include "ledger/ledger.h"
 #include "ledger/record.h"
@@ -57,12 +63,16 @@ void LogVerifier::ResolveBrokenLink(const Hash* next_prev) {
 }
 
 bool LogVerifier::Add(core::ByteSpan record) {
+  return Add(ParseEvent(record), LeafHash(record));
+}
+
+bool LogVerifier::Add(const core::Result<EventView>& event, const Hash& leaf) {
   if (done_) return false;
   const uint64_t pos = position_;
-  const std::string p = std::to_string(pos);
-  auto event = DecodeEvent(record);
+  const std::string p = broken_ || !event || event->index != pos ? std::to_string(pos) : "";
   if (broken_) {
-    Hash prev = event ? event->prev_hash : Hash{};
+    Hash prev{};
+    if (event) std::memcpy(prev.data(), event->prev_hash, 32);
     ResolveBrokenLink(event ? &prev : nullptr);
     return false;
   }
@@ -70,7 +80,6 @@ bool LogVerifier::Add(core::ByteSpan record) {
     Fail(pos, "event " + p + " cannot be decoded: " + event.error().message());
     return false;
   }
-  const Hash leaf = LeafHash(record);
   if (event->index != pos) {
     const std::string idx = std::to_string(event->index);
     if (event->index > pos) {
@@ -78,7 +87,8 @@ bool LogVerifier::Add(core::ByteSpan record) {
                     std::to_string(pos - 1) + " has index " + idx);
     } else if (event->index + 1 == pos && pos >= 1 && leaf == last_leaf_) {
       Fail(pos, "event " + idx + " is stored twice (again at position " + p + ")");
-    } else if (event->index + 1 == pos && pos >= 2 && event->prev_hash == second_last_leaf_) {
+    } else if (event->index + 1 == pos && pos >= 2 &&
+               std::memcmp(event->prev_hash, second_last_leaf_.data(), 32) == 0) {
       Fail(pos - 1, "event " + std::to_string(pos - 1) + " was inserted: the event stored after "
                     "it also has index " + idx + " and links to event " + std::to_string(pos - 2));
     } else {
@@ -86,12 +96,13 @@ bool LogVerifier::Add(core::ByteSpan record) {
     }
     return false;
   }
-  if (event->prev_hash != last_leaf_) {
+  if (std::memcmp(event->prev_hash, last_leaf_.data(), 32) != 0) {
     if (pos == 0) {
       Fail(0, "event 0 was altered: its prev_hash must be all zeros");
       return false;
     }
-    broken_ = BrokenLink{pos, leaf, event->prev_hash};
+    broken_ = BrokenLink{pos, leaf, {}};
+    std::memcpy(broken_->claimed_prev.data(), event->prev_hash, 32);
     ++position_;
     return true;  // one more record decides which of the two events was altered
   }
@@ -108,7 +119,7 @@ bool LogVerifier::Add(core::ByteSpan record) {
     const VerifyAnchor& a = anchors_[next_anchor_++];
     if (frontier_.Root() != a.root) {
       Fail(pos, "the first " + std::to_string(a.size) + " events do not match " + a.source +
-                    ": event " + p + " was altered, or events before it were rewritten and "
+                    ": event " + std::to_string(pos) + " was altered, or events before it were rewritten and "
                     "re-chained");
       return false;
     }
@@ -130,6 +141,134 @@ VerifyReport LogVerifier::Finish() {
   if (report_.status.ok()) report_.root = frontier_.Root();
   return report_;
 }
+
+namespace {
+
+// Records copied out of the scan, then parsed and leaf-hashed on a second thread while the next
+// batch is read: verification is bound by hashing and reading, and they overlap.
+struct Batch {
+  core::Bytes bytes;
+  std::vector<std::pair<size_t, size_t>> spans;  // offset, size in bytes
+  std::vector<core::Result<EventView>> parsed;
+  std::vector<Hash> leaves;
+  void Clear() {
+    bytes.clear();
+    spans.clear();
+    parsed.clear();
+    leaves.clear();
+  }
+  void Prepare() {
+    for (const auto& [offset, size] : spans) {
+      core::ByteSpan record(bytes.data() + offset, size);
+      parsed.push_back(ParseEvent(record));
+      leaves.push_back(LeafHash(record));
+    }
+  }
+};
+
+class BatchPipeline {
+ public:
+  explicit BatchPipeline(LogVerifier& v) : verifier_(v), worker_([this] { Work(); }) {}
+  ~BatchPipeline() {
+    {
+      std::lock_guard l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    worker_.join();
+  }
+  // Adds a record; returns false once the verifier has its verdict.
+  bool Add(core::ByteSpan record) {
+    if (!current_) current_ = TakeFree();
+    current_->spans.emplace_back(current_->bytes.size(), record.size());
+    current_->bytes.insert(current_->bytes.end(), record.begin(), record.end());
+    if (current_->spans.size() >= kBatchRecords) {
+      Submit();
+      while (InFlight() >= kMaxInFlight) {
+        if (!ConsumeOne()) return false;
+      }
+    }
+    return !finished_;
+  }
+  void Finish() {
+    if (current_ && !current_->spans.empty()) Submit();
+    while (InFlight() > 0 && ConsumeOne()) {
+    }
+  }
+
+ private:
+  static constexpr size_t kBatchRecords = 1024;
+  static constexpr size_t kMaxInFlight = 3;
+
+  std::unique_ptr<Batch> TakeFree() {
+    std::lock_guard l(mu_);
+    if (free_.empty()) return std::make_unique<Batch>();
+    auto b = std::move(free_.back());
+    free_.pop_back();
+    b->Clear();
+    return b;
+  }
+  size_t InFlight() {
+    std::lock_guard l(mu_);
+    return todo_.size() + done_.size() + (busy_ ? 1 : 0);
+  }
+  void Submit() {
+    {
+      std::lock_guard l(mu_);
+      todo_.push_back(std::move(current_));
+    }
+    cv_.notify_all();
+  }
+  // Runs the next prepared batch through the verifier, in order. False once it has a verdict.
+  bool ConsumeOne() {
+    std::unique_ptr<Batch> b;
+    {
+      std::unique_lock l(mu_);
+      cv_.wait(l, [&] { return !done_.empty(); });
+      b = std::move(done_.front());
+      done_.pop_front();
+    }
+    for (size_t i = 0; i < b->spans.size() && !finished_; ++i) {
+      if (!verifier_.Add(b->parsed[i], b->leaves[i])) finished_ = true;
+    }
+    std::lock_guard l(mu_);
+    free_.push_back(std::move(b));
+    return !finished_;
+  }
+  void Work() {
+    for (;;) {
+      std::unique_ptr<Batch> b;
+      {
+        std::unique_lock l(mu_);
+        cv_.wait(l, [&] { return stop_ || !todo_.empty(); });
+        if (todo_.empty()) return;
+        b = std::move(todo_.front());
+        todo_.pop_front();
+        busy_ = true;
+      }
+      b->Prepare();
+      {
+        std::lock_guard l(mu_);
+        done_.push_back(std::move(b));
+        busy_ = false;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  LogVerifier& verifier_;
+  std::unique_ptr<Batch> current_;
+  bool finished_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Batch>> todo_, done_;
+  std::vector<std::unique_ptr<Batch>> free_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::thread worker_;  // last: started once everything above exists
+};
+
+}  // namespace
 
 VerifyReport VerifyStore(LedgerStore& store, const NoteVerifier& verifier,
                          const std::optional<Checkpoint>& external) {
@@ -170,9 +309,14 @@ VerifyReport VerifyStore(LedgerStore& store, const NoteVerifier& verifier,
   }
 
   LogVerifier v(std::move(anchors));
-  auto scanned = store.ScanEvents(0, UINT64_MAX, [&](uint64_t, core::ByteSpan record) {
-    return v.Add(record);
-  });
+  core::Status scanned;
+  {
+    BatchPipeline pipeline(v);
+    scanned = store.ScanEvents(0, UINT64_MAX, [&](uint64_t, core::ByteSpan record) {
+      return pipeline.Add(record);
+    });
+    pipeline.Finish();
+  }
   if (!scanned.ok()) return fail(scanned);
   VerifyReport report = v.Finish();
   if (!report.status.ok()) return report;

@@ -25,6 +25,7 @@
 #include "ledger/ledger_store.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
+#include "ledger/record.h"
 
 namespace custodian::ledger {
 
@@ -47,6 +48,9 @@ class LogVerifier {
   explicit LogVerifier(std::vector<VerifyAnchor> anchors);
   // Feeds the record at the next position. Returns false once the verdict is known (stop feeding).
   bool Add(core::ByteSpan record);
+  // The same, with the record already parsed and its leaf hash computed (possibly on another
+  // thread): ParseEvent(record) and LeafHash(record).
+  bool Add(const core::Result<EventView>& event, const Hash& leaf);
   VerifyReport Finish();
   // Merkle nodes at level >= kStoredNodeLevel recomputed so far, to compare with stored ones.
   const std::vector<MerkleNode>& stored_level_nodes() const { return nodes_; }
