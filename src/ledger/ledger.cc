@@ -291,7 +291,14 @@ Result<StoredCheckpoint> Ledger::Checkpoint() {
   }
   CUSTODIAN_ASSIGN_OR_RETURN(auto note, SignTree(n, root));
   StoredCheckpoint c{n, std::move(note)};
-  CUSTODIAN_RETURN_IF_ERROR(store_.AddCheckpoint(c));
+  if (Status s = store_.AddCheckpoint(c); !s.ok()) {
+    // Fail closed like a failed append: the store's state is unknown until it is reopened.
+    s = core::UnavailableError("the ledger could not store a checkpoint (" + s.ToString() +
+                               "); it refuses further appends until it is reopened");
+    std::lock_guard l(mu_);
+    if (stopped_.ok()) stopped_ = s;
+    return s;
+  }
   return c;
 }
 

@@ -8,8 +8,9 @@
 //
 // Invariants: indices are gap-free from 0; event i's prev_hash is the leaf hash of event i-1; every
 // committed batch carries a signed checkpoint of the tree after it, so the stored tail is anchored
-// by a signature. Fail closed (PRODUCT.md §4): after any storage failure the ledger refuses every
-// further append until it is reopened, because the state of the failed batch on disk is unknown.
+// by a signature. Fail closed (PRODUCT.md §4): after any storage failure (of an append or of a
+// checkpoint) the ledger refuses every further append until it is reopened, because the state of
+// the failed write on disk is unknown.
 //
 // Thread-safety: all methods are safe to call from any thread.
 #pragma once
@@ -87,6 +88,9 @@ class Ledger {
                                                     LedgerOptions options = {});
 
   // Appends one event; returns once it is durable. Thread-safe; concurrent calls share commits.
+  // An error after the draft was accepted means "in doubt", not "did not happen": the storage
+  // failure may have struck after the data reached the disk (e.g. a failed fsync), so the event
+  // can be present after the ledger is reopened. Callers that must know look it up then.
   core::Result<Appended> Append(EventDraft draft);
 
   uint64_t size() const;
