@@ -9,7 +9,9 @@
 //  * VerifyStore MB/s over the 16-writer ledger against raw SHA-256 (ledger::Sha256) of exactly
 //    the same record bytes, one record at a time, single thread, from memory.
 // The work is done in rounds; each round measures every row once (interleaved, so that a noisy
-// neighbour hits ours and the limit alike) and the table shows the median of the rounds.
+// neighbour hits ours and the limit alike). The table shows the median of the rounds for each
+// figure, and for each ratio the median of the rounds' own ratios. Ledger sizes follow the
+// round's fsync rate (about 3 s of appends, bounded), so a slow disk costs precision, not minutes.
 //
 // Everything happens in a fresh directory from mkdtemp under $TMPDIR (or /tmp), removed at exit.
 // Progress goes to stderr; stdout is the report: machine facts, one markdown table, the runtime.
@@ -64,8 +66,14 @@ constexpr double kGoalVerifyShare = 0.5;     // verify MB/s >= 50 % of raw SHA-2
 
 struct Sizes {
   int rounds = 3;
-  uint64_t events_one_writer = 3000;
-  uint64_t events_many_writers = 30000;
+  // Ledger runs append about `ledger_seconds` worth of events at the rate that the round's own
+  // fsync measurement predicts (1 fsync per event for 1 writer, at best 1 per `many_writers` for
+  // many), within [min, max]: a slow disk then costs precision instead of minutes.
+  double ledger_seconds = 3.0;
+  uint64_t max_events_one_writer = 3000;
+  uint64_t min_events_one_writer = 300;
+  uint64_t max_events_many_writers = 30000;
+  uint64_t min_events_many_writers = 3000;
   int many_writers = 16;
   double fsync_seconds = 2.0;
   double sqlite_single_seconds = 2.0;
@@ -76,13 +84,21 @@ struct Sizes {
 
 Sizes QuickSizes() {
   Sizes s;
-  s.events_one_writer = 150;
-  s.events_many_writers = 1600;
+  s.ledger_seconds = 0.1;
+  s.max_events_one_writer = 150;
+  s.min_events_one_writer = 50;
+  s.max_events_many_writers = 1600;
+  s.min_events_many_writers = 500;
   s.fsync_seconds = 0.15;
   s.sqlite_single_seconds = 0.15;
   s.sqlite_batch_seconds = 0.05;
   s.hash_min_seconds = 0.02;
   return s;
+}
+
+uint64_t EventsFor(double seconds, double per_second, uint64_t min, uint64_t max) {
+  const double n = std::round(seconds * per_second / 100) * 100;
+  return std::clamp(static_cast<uint64_t>(std::max(n, 0.0)), min, max);
 }
 
 double SecondsSince(SteadyClock::time_point t0) {
@@ -368,6 +384,7 @@ struct Figures {
   Samples sqlite_single_per_s, sqlite_batch_per_s;
   Samples one_per_s, one_p50_ms, one_p99_ms;
   Samples many_per_s, many_p50_ms, many_p99_ms;
+  Samples events_one, events_many;
   Samples verify_mb_s, verify_events_s, sha_mb_s, sha_records_s, record_bytes, events_per_commit;
 };
 
@@ -390,17 +407,25 @@ Status RunRound(const fs::path& dir, const Sizes& sizes, const ledger::NoteSigne
                              MeasureSqliteInserts(rd / "raw-1.db", 1, sizes.sqlite_single_seconds));
   f.sqlite_single_per_s.Add(single);
 
+  const uint64_t events_one = EventsFor(sizes.ledger_seconds, fsync.per_second,
+                                        sizes.min_events_one_writer, sizes.max_events_one_writer);
+  const uint64_t events_many =
+      EventsFor(sizes.ledger_seconds, fsync.per_second * sizes.many_writers,
+                sizes.min_events_many_writers, sizes.max_events_many_writers);
+  f.events_one.Add(static_cast<double>(events_one));
+  f.events_many.Add(static_cast<double>(events_many));
+
   progress("ledger, 1 writer");
-  CUSTODIAN_ASSIGN_OR_RETURN(
-      auto one, MeasureAppends(rd / "ledger-1.db", signer, sizes.events_one_writer, 1, round + 1));
+  CUSTODIAN_ASSIGN_OR_RETURN(auto one,
+                             MeasureAppends(rd / "ledger-1.db", signer, events_one, 1, round + 1));
   f.one_per_s.Add(one.per_second);
   f.one_p50_ms.Add(one.p50_ms);
   f.one_p99_ms.Add(one.p99_ms);
 
   progress("ledger, many writers");
   const fs::path many_db = rd / "ledger-many.db";
-  CUSTODIAN_ASSIGN_OR_RETURN(auto many, MeasureAppends(many_db, signer, sizes.events_many_writers,
-                                                       sizes.many_writers, round + 101));
+  CUSTODIAN_ASSIGN_OR_RETURN(
+      auto many, MeasureAppends(many_db, signer, events_many, sizes.many_writers, round + 101));
   f.many_per_s.Add(many.per_second);
   f.many_p50_ms.Add(many.p50_ms);
   f.many_p99_ms.Add(many.p99_ms);
@@ -413,8 +438,7 @@ Status RunRound(const fs::path& dir, const Sizes& sizes, const ledger::NoteSigne
 
   progress("verify and raw SHA-256");
   CUSTODIAN_ASSIGN_OR_RETURN(
-      auto v,
-      MeasureVerify(many_db, signer.Verifier(), sizes.events_many_writers, sizes.hash_min_seconds));
+      auto v, MeasureVerify(many_db, signer.Verifier(), events_many, sizes.hash_min_seconds));
   f.verify_mb_s.Add(v.verify_mb_s);
   f.verify_events_s.Add(v.verify_events_s);
   f.sha_mb_s.Add(v.sha_mb_s);
@@ -445,12 +469,27 @@ std::string WithSpread(const Samples& s) {
   return Num(s.Median()) + buf;
 }
 
-std::string Ratio(double ours, double limit) {
-  if (limit <= 0) return "n/a";
+// Median over the rounds of ours / limit, each pair from the same round: the disk of a shared
+// machine changes speed within seconds, and adjacent measurements share its current state.
+double RoundRatio(const Samples& ours, const Samples& limit) {
+  Samples r;
+  for (size_t i = 0; i < std::min(ours.v.size(), limit.v.size()); ++i) {
+    if (limit.v[i] > 0) r.Add(ours.v[i] / limit.v[i]);
+  }
+  return r.Median();
+}
+
+std::string Ratio(double r) {
   char buf[32];
-  const double r = ours / limit;
   std::snprintf(buf, sizeof buf, "%.*f×", r >= 10 ? 1 : 2, r);
   return buf;
+}
+
+// "3,000" or "1,200–3,000" (the rounds' event counts).
+std::string EventCounts(const Samples& s) {
+  if (s.v.empty()) return "0";
+  auto [lo, hi] = std::minmax_element(s.v.begin(), s.v.end());
+  return *lo == *hi ? Num(*lo) : Num(*lo) + "–" + Num(*hi);
 }
 
 std::string FileSystemName(const fs::path& dir) {
@@ -473,6 +512,12 @@ std::string FileSystemName(const fs::path& dir) {
       return buf;
     }
   }
+}
+
+// The 1-minute load average; -1 if unknown.
+double LoadAverage() {
+  double load[1] = {0};
+  return getloadavg(load, 1) == 1 ? load[0] : -1;
 }
 
 std::string CpuModel() {
@@ -501,17 +546,18 @@ void PrintReport(const Figures& f, const Sizes& sizes, bool quick, const fs::pat
               quick ? " --quick (smoke sizes: figures mean little)" : "");
   std::printf("- date: %s\n", core::FormatUtcMicros(core::SystemClock().NowMicros()).c_str());
   std::printf(
-      "- cores: %u (std::thread::hardware_concurrency) · CPU: %s · load average at start: "
-      "%.2f\n",
-      std::thread::hardware_concurrency(), CpuModel().c_str(), load_at_start);
+      "- cores: %u (std::thread::hardware_concurrency) · CPU: %s · load average at start %.2f, "
+      "at end %.2f\n",
+      std::thread::hardware_concurrency(), CpuModel().c_str(), load_at_start, LoadAverage());
   std::printf("- %s %s · temp dir on %s · SQLite %s · %s\n", u.sysname, u.release,
               FileSystemName(dir).c_str(), sqlite3_libversion(), OpenSSL_version(OPENSSL_VERSION));
   std::printf(
       "- %d rounds, each measuring every row once (interleaved); figures are the median "
-      "of the rounds, ± is half their range. Ledger: %s events with 1 writer, %s with "
-      "%d writers.\n\n",
-      sizes.rounds, Num(static_cast<double>(sizes.events_one_writer)).c_str(),
-      Num(static_cast<double>(sizes.events_many_writers)).c_str(), sizes.many_writers);
+      "of the rounds, ± is half their range, and ours / limit is the median of the rounds' own "
+      "ratios. Ledger: %s events with 1 writer, %s with "
+      "%d writers (about %g s worth at each round's fsync rate, within bounds).\n\n",
+      sizes.rounds, EventCounts(f.events_one).c_str(), EventCounts(f.events_many).c_str(),
+      sizes.many_writers, sizes.ledger_seconds);
 
   std::printf("| Measure | Ours | This machine's limit, same run | Ours / limit | Goal | Met |\n");
   std::printf("|---|---:|---|---:|---|---|\n");
@@ -523,41 +569,41 @@ void PrintReport(const Figures& f, const Sizes& sizes, bool quick, const fs::pat
   const std::string fsync_limit = WithSpread(f.fsync_per_s) + " fsync/s (write 128 B + fdatasync)";
 
   row("durable appends/s, 1 writer", WithSpread(f.one_per_s), fsync_limit,
-      Ratio(f.one_per_s.Median(), fsync), "—", "—");
+      Ratio(RoundRatio(f.one_per_s, f.fsync_per_s)), "—", "—");
   row("durable appends/s, 1 writer", WithSpread(f.one_per_s),
       WithSpread(f.sqlite_single_per_s) + " SQLite commits/s (WAL, FULL, 1 insert of 250 B each)",
-      Ratio(f.one_per_s.Median(), f.sqlite_single_per_s.Median()), "—", "—");
+      Ratio(RoundRatio(f.one_per_s, f.sqlite_single_per_s)), "—", "—");
 
   const std::string many = "durable appends/s, " + std::to_string(sizes.many_writers) + " writers";
-  const double many_ratio = f.many_per_s.Median() / fsync;
-  row(many, WithSpread(f.many_per_s), fsync_limit, Ratio(f.many_per_s.Median(), fsync),
+  const double many_ratio = RoundRatio(f.many_per_s, f.fsync_per_s);
+  row(many, WithSpread(f.many_per_s), fsync_limit, Ratio(RoundRatio(f.many_per_s, f.fsync_per_s)),
       "≥ " + Num(kGoalFsyncMultiple) + "× fsync/s = " + Num(kGoalFsyncMultiple * fsync),
       verdict(many_ratio >= kGoalFsyncMultiple));
   row(many, WithSpread(f.many_per_s),
       WithSpread(f.sqlite_batch_per_s) + " SQLite rows/s (WAL, FULL, " +
           Num(sizes.sqlite_batch_rows) + " inserts of 250 B per transaction)",
-      Ratio(f.many_per_s.Median(), f.sqlite_batch_per_s.Median()), "informational", "—");
+      Ratio(RoundRatio(f.many_per_s, f.sqlite_batch_per_s)), "informational", "—");
 
   const std::string fsync_latency =
       latency(f.fsync_p99_ms, f.fsync_p50_ms) + " ms: write 128 B + fdatasync";
   row("p99 append latency (ms), 1 writer", latency(f.one_p99_ms, f.one_p50_ms), fsync_latency,
-      Ratio(f.one_p99_ms.Median(), f.fsync_p99_ms.Median()), "p99 ≤ " + Num(kGoalP99Ms) + " ms",
+      Ratio(RoundRatio(f.one_p99_ms, f.fsync_p99_ms)), "p99 ≤ " + Num(kGoalP99Ms) + " ms",
       verdict(f.one_p99_ms.Median() <= kGoalP99Ms));
   row("p99 append latency (ms), " + std::to_string(sizes.many_writers) + " writers",
       latency(f.many_p99_ms, f.many_p50_ms), fsync_latency,
-      Ratio(f.many_p99_ms.Median(), f.fsync_p99_ms.Median()), "p99 ≤ " + Num(kGoalP99Ms) + " ms",
+      Ratio(RoundRatio(f.many_p99_ms, f.fsync_p99_ms)), "p99 ≤ " + Num(kGoalP99Ms) + " ms",
       verdict(f.many_p99_ms.Median() <= kGoalP99Ms));
 
   const std::string sha_what = " (same records, mean " + Num(f.record_bytes.Median()) +
                                " B, one at a time, 1 thread, in memory)";
   row("verify MB/s (VerifyStore)", WithSpread(f.verify_mb_s),
       WithSpread(f.sha_mb_s) + " raw SHA-256 MB/s" + sha_what,
-      Ratio(f.verify_mb_s.Median(), f.sha_mb_s.Median()),
+      Ratio(RoundRatio(f.verify_mb_s, f.sha_mb_s)),
       "≥ " + Num(kGoalVerifyShare * 100) + " % of raw SHA-256",
-      verdict(f.verify_mb_s.Median() >= kGoalVerifyShare * f.sha_mb_s.Median()));
+      verdict(RoundRatio(f.verify_mb_s, f.sha_mb_s) >= kGoalVerifyShare));
   row("verify events/s (VerifyStore)", WithSpread(f.verify_events_s),
       WithSpread(f.sha_records_s) + " raw SHA-256 records/s",
-      Ratio(f.verify_events_s.Median(), f.sha_records_s.Median()), "—", "—");
+      Ratio(RoundRatio(f.verify_events_s, f.sha_records_s)), "—", "—");
 
   std::printf(
       "\n- %d writers committed %s events per commit on average (from the events' time "
@@ -569,8 +615,7 @@ void PrintReport(const Figures& f, const Sizes& sizes, bool quick, const fs::pat
 int Run(bool quick) {
   const auto start = SteadyClock::now();
   const Sizes sizes = quick ? QuickSizes() : Sizes{};
-  double load[1] = {0};
-  if (getloadavg(load, 1) != 1) load[0] = -1;
+  const double load_at_start = LoadAverage();
 
   auto fail = [](const Status& s) {
     std::fprintf(stderr, "custodian_bench: error: %s\n", s.ToString().c_str());
@@ -586,7 +631,7 @@ int Run(bool quick) {
     Status s = RunRound((*dir)->path(), sizes, *signer, round, figures);
     if (!s.ok()) return fail(s);
   }
-  PrintReport(figures, sizes, quick, (*dir)->path(), load[0], SecondsSince(start));
+  PrintReport(figures, sizes, quick, (*dir)->path(), load_at_start, SecondsSince(start));
   return 0;
 }
 
