@@ -16,7 +16,7 @@
 namespace custodian::app {
 
 // A realistic event for load tests and benchmarks: sign-outs, returns, door events and denied
-// attempts with payloads of typical size (~150-250 bytes). Deterministic in (n, seed).
+// attempts with payloads of typical size (~140-250 bytes). Deterministic in (n, seed).
 ledger::EventDraft SyntheticEvent(uint64_t n, uint64_t seed);
 
 struct PopulateStats {

@@ -26,6 +26,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "core/wait_word.h"
 #include "ledger/hash.h"
 #include "ledger/ledger_store.h"
 #include "ledger/merkle.h"
@@ -122,8 +123,9 @@ class Ledger {
   const LedgerOptions options_;
 
   mutable std::mutex mu_;             // guards everything below
-  std::deque<Writer*> writers_;       // front is the leader
+  std::deque<std::shared_ptr<Writer>> writers_;  // front is the leader
   std::condition_variable leader_cv_; // wakes a lingering leader when a writer queues
+  core::WaitWord wake_;                // bumped once per committed batch
   size_t expected_batch_ = 1;         // recent batch size the leader lingers for
   MerkleFrontier frontier_;           // tree after the last committed batch
   Hash last_leaf_{};                  // leaf hash of the last committed event

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace custodian::store {
@@ -140,8 +141,8 @@ Status SqliteLedgerStore::Init() {
   insert_history_ = std::make_unique<Statement>(
       db_, "INSERT OR IGNORE INTO checkpoints(size, note) VALUES(?, ?)");
   upsert_kind_ = std::make_unique<Statement>(
-      db_, "INSERT INTO kind_summary(kind, events, first_time_us, last_time_us) VALUES(?, 1, ?, ?) "
-           "ON CONFLICT(kind) DO UPDATE SET events = events + 1, "
+      db_, "INSERT INTO kind_summary(kind, events, first_time_us, last_time_us) VALUES(?, ?, ?, ?) "
+           "ON CONFLICT(kind) DO UPDATE SET events = events + excluded.events, "
            "first_time_us = min(first_time_us, excluded.first_time_us), "
            "last_time_us = max(last_time_us, excluded.last_time_us)");
   for (auto* st : {&insert_event_, &insert_node_, &upsert_latest_, &insert_history_, &upsert_kind_}) {
@@ -186,20 +187,32 @@ Status SqliteLedgerStore::WriteMeta(const ledger::LedgerMeta& meta) {
   return Status::Ok();
 }
 
-Status SqliteLedgerStore::ApplyProjections(const ledger::Event& e) {
-  Statement& s = *upsert_kind_;
-  sqlite3_bind_text(s.get(), 1, e.kind.data(), static_cast<int>(e.kind.size()), SQLITE_STATIC);
-  sqlite3_bind_int64(s.get(), 2, e.time_us);
-  sqlite3_bind_int64(s.get(), 3, e.time_us);
-  int rc = sqlite3_step(s.get());
-  s.Reset();
-  return rc == SQLITE_DONE ? Status::Ok() : Error("cannot update the kind summary");
+void SqliteLedgerStore::ProjectionDelta::Add(const ledger::Event& e) {
+  auto [it, fresh] = kinds.try_emplace(e.kind, KindSummary{e.kind, 0, e.time_us, e.time_us});
+  it->second.events += 1;
+  it->second.first_time_us = std::min(it->second.first_time_us, e.time_us);
+  it->second.last_time_us = std::max(it->second.last_time_us, e.time_us);
+}
+
+Status SqliteLedgerStore::ApplyProjections(const ProjectionDelta& delta) {
+  for (const auto& [kind, k] : delta.kinds) {
+    Statement& s = *upsert_kind_;
+    sqlite3_bind_text(s.get(), 1, kind.data(), static_cast<int>(kind.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s.get(), 2, static_cast<int64_t>(k.events));
+    sqlite3_bind_int64(s.get(), 3, k.first_time_us);
+    sqlite3_bind_int64(s.get(), 4, k.last_time_us);
+    int rc = sqlite3_step(s.get());
+    s.Reset();
+    if (rc != SQLITE_DONE) return Error("cannot update the kind summary");
+  }
+  return Status::Ok();
 }
 
 Status SqliteLedgerStore::Commit(const ledger::CommitBatch& batch) {
   std::lock_guard l(mu_);
   CUSTODIAN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto body = [&]() -> Status {
+    ProjectionDelta delta;
     for (size_t i = 0; i < batch.records.size(); ++i) {
       Statement& s = *insert_event_;
       sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(batch.first_index + i));
@@ -208,8 +221,9 @@ Status SqliteLedgerStore::Commit(const ledger::CommitBatch& batch) {
       int rc = sqlite3_step(s.get());
       s.Reset();
       if (rc != SQLITE_DONE) return Error("cannot store event " + std::to_string(batch.first_index + i));
-      CUSTODIAN_RETURN_IF_ERROR(ApplyProjections(batch.events[i]));
+      delta.Add(batch.events[i]);
     }
+    CUSTODIAN_RETURN_IF_ERROR(ApplyProjections(delta));
     for (const auto& n : batch.nodes) {
       Statement& s = *insert_node_;
       sqlite3_bind_int(s.get(), 1, static_cast<int>(n.level));
@@ -365,6 +379,7 @@ Status SqliteLedgerStore::RebuildProjections() {
     CUSTODIAN_RETURN_IF_ERROR(Exec("DELETE FROM kind_summary"));
     Statement s(db_, "SELECT idx, record FROM events ORDER BY idx");
     if (!s.ok()) return Error("cannot read events");
+    ProjectionDelta delta;
     int rc;
     while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
       core::ByteSpan record(static_cast<const uint8_t*>(sqlite3_column_blob(s.get(), 1)),
@@ -374,9 +389,10 @@ Status SqliteLedgerStore::RebuildProjections() {
         return core::DataLossError("event " + std::to_string(sqlite3_column_int64(s.get(), 0)) +
                                    " cannot be decoded: " + e.error().message());
       }
-      CUSTODIAN_RETURN_IF_ERROR(ApplyProjections(*e));
+      delta.Add(*e);
     }
     if (rc != SQLITE_DONE) return Error("cannot read events");
+    CUSTODIAN_RETURN_IF_ERROR(ApplyProjections(delta));
     return Exec("COMMIT");
   };
   Status s = body();

@@ -12,6 +12,7 @@
 // Thread-safety: every method is serialised by an internal mutex; safe from any thread.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -64,7 +65,12 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   core::Status Init();
   core::Status Exec(const char* sql);
   core::Status Error(std::string_view what) const;
-  core::Status ApplyProjections(const ledger::Event& e);
+  // What a set of events changes in the projections, applied with one statement per row touched.
+  struct ProjectionDelta {
+    std::map<std::string, KindSummary> kinds;
+    void Add(const ledger::Event& e);
+  };
+  core::Status ApplyProjections(const ProjectionDelta& delta);
 
   std::mutex mu_;
   sqlite3* db_;
