@@ -106,6 +106,29 @@ void MerkleFrontier::Append(const Hash& leaf_hash, std::vector<MerkleNode>* comp
   ++size_;
 }
 
+core::Status MerkleFrontier::AppendSubtree(uint32_t level, const Hash& subtree_hash,
+                                           std::vector<MerkleNode>* completed) {
+  if (level >= 64 || (size_ & ((uint64_t{1} << level) - 1)) != 0) {
+    return core::InvalidArgumentError("a subtree of level " + std::to_string(level) +
+                                      " cannot follow " + std::to_string(size_) + " leaves");
+  }
+  uint64_t index = size_ >> level;
+  subtrees_.push_back(subtree_hash);
+  if (completed != nullptr) completed->push_back({level, index, subtree_hash});
+  // As in Append, one level up: each trailing one bit of size / 2^level is a merge.
+  const int merges = std::countr_one(size_ >> level);
+  for (uint32_t l = level + 1; l <= level + static_cast<uint32_t>(merges); ++l) {
+    const Hash right = subtrees_.back();
+    subtrees_.pop_back();
+    Hash& left = subtrees_.back();
+    left = NodeHash(left, right);
+    index >>= 1;
+    if (completed != nullptr) completed->push_back({l, index, left});
+  }
+  size_ += uint64_t{1} << level;
+  return core::Status::Ok();
+}
+
 Hash MerkleFrontier::Root() const {
   if (subtrees_.empty()) return EmptyRoot();
   Hash acc = subtrees_.back();

@@ -59,6 +59,11 @@ class MerkleFrontier {
   void Append(const Hash& leaf_hash, std::vector<MerkleNode>* completed = nullptr);
 
   // MTH of the current tree; EmptyRoot() for size 0.
+  // Appends a whole perfect subtree of 2^level leaves at once, given its root; the tree size must
+  // be a multiple of 2^level. Reports the subtree itself and every merge above it in `completed`.
+  // The same tree as appending its leaves one by one (used to verify in parallel batches).
+  core::Status AppendSubtree(uint32_t level, const Hash& subtree_hash,
+                             std::vector<MerkleNode>* completed = nullptr);
   Hash Root() const;
 
  private:

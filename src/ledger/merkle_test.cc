@@ -831,3 +831,38 @@ RC_GTEST_PROP(MerkleProperty, FrontierRestoredFromAnyTreeKeepsTheTreesRoots, ())
 
 }  // namespace
 }  // namespace custodian::ledger
+
+namespace custodian::ledger {
+namespace {
+
+TEST(MerkleFrontier, AppendingAWholeSubtreeEqualsAppendingItsLeaves) {
+  for (uint32_t level : {0u, 1u, 3u, 10u}) {
+    const uint64_t width = uint64_t{1} << level;
+    MerkleFrontier by_leaf, by_block;
+    InMemoryMerkleTree tree;
+    for (uint64_t block = 0; block < 5; ++block) {
+      std::vector<MerkleNode> leaf_nodes, block_nodes;
+      for (uint64_t i = 0; i < width; ++i) {
+        Hash h = LeafHash(core::AsBytes(std::to_string(block * width + i)));
+        tree.Append(h);
+        by_leaf.Append(h, &leaf_nodes);
+      }
+      auto root = tree.PerfectSubtree(level, block);
+      ASSERT_TRUE(root.has_value());
+      ASSERT_TRUE(by_block.AppendSubtree(level, *root, &block_nodes).ok());
+      EXPECT_EQ(by_block.Root(), by_leaf.Root());
+      EXPECT_EQ(by_block.size(), by_leaf.size());
+      std::vector<MerkleNode> high;
+      for (const auto& n : leaf_nodes) {
+        if (n.level >= level) high.push_back(n);
+      }
+      EXPECT_EQ(block_nodes, high) << "level " << level << " block " << block;
+    }
+  }
+  MerkleFrontier f;
+  f.Append(LeafHash({}));
+  EXPECT_FALSE(f.AppendSubtree(1, Hash{}).ok());  // misaligned
+}
+
+}  // namespace
+}  // namespace custodian::ledger

@@ -52,7 +52,7 @@ void LogVerifier::ResolveBrokenLink(const Hash* next_prev) {
   // Last event: ask the checkpoint that covers the whole log which of the two it signed.
   for (size_t i = next_anchor_; i < anchors_.size(); ++i) {
     if (anchors_[i].size != b.position + 1) continue;
-    MerkleFrontier alt = previous_frontier_;
+    MerkleFrontier alt = PreviousFrontier();
     alt.Append(b.claimed_prev);
     alt.Append(b.leaf);
     if (alt.Root() == anchors_[i].root) blame_previous(); else blame_this();
@@ -60,6 +60,63 @@ void LogVerifier::ResolveBrokenLink(const Hash* next_prev) {
   }
   Fail(b.position, "the hash chain breaks between events " + before + " and " + p +
                        " (no checkpoint covers the end of the log to tell which was altered)");
+}
+
+const MerkleFrontier& LogVerifier::PreviousFrontier() {
+  if (previous_frontier_stale_) {
+    previous_frontier_ = block_base_;
+    for (size_t i = 0; i + 1 < block_leaves_.size(); ++i) previous_frontier_.Append(block_leaves_[i]);
+    previous_frontier_stale_ = false;
+  }
+  return previous_frontier_;
+}
+
+bool LogVerifier::AddBlock(std::span<const core::ByteSpan> records,
+                           std::span<const core::Result<EventView>> events,
+                           std::span<const Hash> leaves, const Hash& block_root,
+                           std::span<const MerkleNode> block_nodes) {
+  const uint64_t start = position_;
+  bool fast = !done_ && !broken_ && records.size() == kBlockLeaves &&
+              start % kBlockLeaves == 0;
+  // A checkpoint that ends inside the block needs the root at that size: check record by record.
+  for (size_t a = next_anchor_; fast && a < anchors_.size(); ++a) {
+    if (anchors_[a].size >= start + kBlockLeaves) break;
+    fast = false;
+  }
+  const Hash* prev = &last_leaf_;
+  for (size_t i = 0; fast && i < records.size(); ++i) {
+    fast = events[i] && events[i]->index == start + i &&
+           std::memcmp(events[i]->prev_hash, prev->data(), 32) == 0;
+    prev = &leaves[i];
+  }
+  if (!fast) {
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (!Add(events[i], leaves[i])) return false;
+    }
+    return !done_;
+  }
+  block_base_ = frontier_;
+  block_leaves_.assign(leaves.begin(), leaves.end());
+  previous_frontier_stale_ = true;
+  completed_.clear();
+  (void)frontier_.AppendSubtree(kBlockLevel, block_root, &completed_);
+  for (const MerkleNode& n : block_nodes) nodes_.push_back(n);
+  for (const MerkleNode& n : completed_) {
+    if (n.level > kBlockLevel) nodes_.push_back(n);  // the block's own nodes came with it
+  }
+  second_last_leaf_ = leaves[leaves.size() - 2];
+  last_leaf_ = leaves.back();
+  position_ += kBlockLeaves;
+  while (next_anchor_ < anchors_.size() && anchors_[next_anchor_].size == position_) {
+    const VerifyAnchor& a = anchors_[next_anchor_++];
+    if (frontier_.Root() != a.root) {
+      Fail(position_ - 1, "the first " + std::to_string(a.size) + " events do not match " +
+                              a.source + ": event " + std::to_string(position_ - 1) +
+                              " was altered, or events before it were rewritten and re-chained");
+      return false;
+    }
+  }
+  return true;
 }
 
 bool LogVerifier::Add(core::ByteSpan record) {
@@ -107,6 +164,7 @@ bool LogVerifier::Add(const core::Result<EventView>& event, const Hash& leaf) {
     return true;  // one more record decides which of the two events was altered
   }
   previous_frontier_ = frontier_;
+  previous_frontier_stale_ = false;
   completed_.clear();
   frontier_.Append(leaf, &completed_);
   for (const MerkleNode& n : completed_) {
@@ -147,22 +205,49 @@ namespace {
 // Records copied out of the scan, then parsed and leaf-hashed on a second thread while the next
 // batch is read: verification is bound by hashing and reading, and they overlap.
 struct Batch {
+  uint64_t start = 0;  // position of the first record
   core::Bytes bytes;
   std::vector<std::pair<size_t, size_t>> spans;  // offset, size in bytes
+  std::vector<core::ByteSpan> records;
   std::vector<core::Result<EventView>> parsed;
   std::vector<Hash> leaves;
+  bool whole_block = false;  // an aligned block: its subtree below was computed too
+  Hash block_root{};
+  std::vector<MerkleNode> block_nodes;  // levels kStoredNodeLevel .. kBlockLevel - 1
+  std::vector<Hash> scratch;
+
   void Clear() {
     bytes.clear();
     spans.clear();
+    records.clear();
     parsed.clear();
     leaves.clear();
+    block_nodes.clear();
+    whole_block = false;
   }
   void Prepare() {
     for (const auto& [offset, size] : spans) {
       core::ByteSpan record(bytes.data() + offset, size);
+      records.push_back(record);
       parsed.push_back(ParseEvent(record));
       leaves.push_back(LeafHash(record));
     }
+    whole_block = leaves.size() == LogVerifier::kBlockLeaves && start % LogVerifier::kBlockLeaves == 0;
+    if (!whole_block) return;
+    // The block's perfect subtree, level by level; keep the levels the store keeps.
+    scratch = leaves;
+    for (uint32_t level = 1; level <= LogVerifier::kBlockLevel; ++level) {
+      const size_t n = scratch.size() / 2;
+      for (size_t i = 0; i < n; ++i) scratch[i] = NodeHash(scratch[2 * i], scratch[2 * i + 1]);
+      scratch.resize(n);
+      if (level >= kStoredNodeLevel && level < LogVerifier::kBlockLevel) {
+        for (size_t i = 0; i < n; ++i) {
+          block_nodes.push_back({level, (start >> level) + i, scratch[i]});
+        }
+      }
+    }
+    block_root = scratch[0];
+    block_nodes.push_back({LogVerifier::kBlockLevel, start >> LogVerifier::kBlockLevel, block_root});
   }
 };
 
@@ -179,7 +264,11 @@ class BatchPipeline {
   }
   // Adds a record; returns false once the verifier has its verdict.
   bool Add(core::ByteSpan record) {
-    if (!current_) current_ = TakeFree();
+    if (!current_) {
+      current_ = TakeFree();
+      current_->start = submitted_;
+    }
+    ++submitted_;
     current_->spans.emplace_back(current_->bytes.size(), record.size());
     current_->bytes.insert(current_->bytes.end(), record.begin(), record.end());
     if (current_->spans.size() >= kBatchRecords) {
@@ -197,7 +286,7 @@ class BatchPipeline {
   }
 
  private:
-  static constexpr size_t kBatchRecords = 1024;
+  static constexpr size_t kBatchRecords = LogVerifier::kBlockLeaves;
   static constexpr size_t kMaxInFlight = 3;
 
   std::unique_ptr<Batch> TakeFree() {
@@ -228,8 +317,16 @@ class BatchPipeline {
       b = std::move(done_.front());
       done_.pop_front();
     }
-    for (size_t i = 0; i < b->spans.size() && !finished_; ++i) {
-      if (!verifier_.Add(b->parsed[i], b->leaves[i])) finished_ = true;
+    if (!finished_) {
+      if (b->whole_block) {
+        if (!verifier_.AddBlock(b->records, b->parsed, b->leaves, b->block_root, b->block_nodes)) {
+          finished_ = true;
+        }
+      } else {
+        for (size_t i = 0; i < b->spans.size() && !finished_; ++i) {
+          if (!verifier_.Add(b->parsed[i], b->leaves[i])) finished_ = true;
+        }
+      }
     }
     std::lock_guard l(mu_);
     free_.push_back(std::move(b));
@@ -258,6 +355,7 @@ class BatchPipeline {
 
   LogVerifier& verifier_;
   std::unique_ptr<Batch> current_;
+  uint64_t submitted_ = 0;
   bool finished_ = false;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,16 @@ class LogVerifier {
   // The same, with the record already parsed and its leaf hash computed (possibly on another
   // thread): ParseEvent(record) and LeafHash(record).
   bool Add(const core::Result<EventView>& event, const Hash& leaf);
+  // A whole aligned block of kBlockLeaves records at once (position() must be a multiple of it),
+  // with the root and the stored-level nodes of the block's subtree computed by the caller
+  // (possibly on another thread). Falls back to record-by-record checking whenever anything in
+  // the block needs a closer look, so the verdict is exactly that of calling Add for each record.
+  static constexpr uint32_t kBlockLevel = 10;
+  static constexpr uint64_t kBlockLeaves = uint64_t{1} << kBlockLevel;
+  bool AddBlock(std::span<const core::ByteSpan> records,
+                std::span<const core::Result<EventView>> events, std::span<const Hash> leaves,
+                const Hash& block_root, std::span<const MerkleNode> block_nodes);
+  uint64_t position() const { return position_; }
   VerifyReport Finish();
   // Merkle nodes at level >= kStoredNodeLevel recomputed so far, to compare with stored ones.
   const std::vector<MerkleNode>& stored_level_nodes() const { return nodes_; }
@@ -63,7 +74,13 @@ class LogVerifier {
   size_t next_anchor_ = 0;
   uint64_t position_ = 0;
   MerkleFrontier frontier_;
-  MerkleFrontier previous_frontier_;  // the tree without the last leaf
+  MerkleFrontier previous_frontier_;  // the tree without the last leaf (see below)
+  // After AddBlock, previous_frontier_ is rebuilt only if needed: from the tree before the block
+  // and the block's leaves but its last.
+  bool previous_frontier_stale_ = false;
+  MerkleFrontier block_base_;
+  std::vector<Hash> block_leaves_;
+  const MerkleFrontier& PreviousFrontier();
   Hash last_leaf_{};
   Hash second_last_leaf_{};
   std::vector<MerkleNode> nodes_;

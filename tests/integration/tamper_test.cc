@@ -245,3 +245,65 @@ TEST(Rollback, RestoringAnOlderCopyIsDetectedAgainstALaterCheckpoint) {
 
 }  // namespace
 }  // namespace custodian
+
+namespace custodian {
+namespace {
+
+// Ledgers longer than one verification block (1,024 events) are checked a block at a time on two
+// threads; tampering at and around block boundaries must be named exactly as record by record.
+TEST(TamperAcrossBlocks, NamesTheFirstBadEventAtAndAroundBlockBoundaries) {
+  testing::LedgerFixture f;
+  ASSERT_TRUE(f.Open().ok());
+  constexpr uint64_t kN = 2600;
+  ASSERT_TRUE(f.AppendSynthetic(kN, 8).ok());
+  ASSERT_TRUE(f.ledger().Checkpoint().has_value());
+  f.Close();
+  auto clean = f.Verify();
+  ASSERT_TRUE(clean.status.ok()) << clean.status.ToString();
+  EXPECT_EQ(clean.events, kN);
+  Attacker a(f.db_path());
+  for (uint64_t j : {uint64_t{0}, uint64_t{1}, uint64_t{1022}, uint64_t{1023}, uint64_t{1024},
+                     uint64_t{1025}, uint64_t{2047}, uint64_t{2048}, uint64_t{2500}, kN - 2,
+                     kN - 1}) {
+    const core::Bytes original = a.Get(j);
+    for (size_t byte : {size_t{20}, original.size() - 2}) {  // in prev_hash; in the payload
+      core::Bytes changed = original;
+      changed[byte] ^= 0x04;
+      a.Put(j, changed);
+      auto r = f.Verify();
+      EXPECT_FALSE(r.status.ok());
+      ASSERT_TRUE(r.first_bad_index.has_value()) << j << ": " << r.status.ToString();
+      EXPECT_EQ(*r.first_bad_index, j) << "byte " << byte << ": " << r.status.ToString();
+    }
+    a.Put(j, original);
+  }
+  ASSERT_TRUE(f.Verify().status.ok());
+  a.Exec("DELETE FROM events WHERE idx = 1024");
+  auto deleted = f.Verify();
+  ASSERT_TRUE(deleted.first_bad_index.has_value());
+  EXPECT_EQ(*deleted.first_bad_index, 1024u);
+}
+
+TEST(TamperAcrossBlocks, DetectsAnAlteredStoredNodeOfAWholeBlock) {
+  testing::LedgerFixture f;
+  ASSERT_TRUE(f.Open().ok());
+  ASSERT_TRUE(f.AppendSynthetic(2100, 8).ok());
+  f.Close();
+  ASSERT_TRUE(f.Verify().status.ok());
+  Attacker a(f.db_path());
+  for (const char* node : {"level = 8 AND idx = 5", "level = 10 AND idx = 1",
+                           "level = 11 AND idx = 0"}) {
+    a.Exec("CREATE TABLE IF NOT EXISTS saved AS SELECT * FROM merkle_nodes WHERE 0");
+    a.Exec(std::string("INSERT INTO saved SELECT * FROM merkle_nodes WHERE ") + node);
+    a.Exec(std::string("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE ") + node);
+    auto r = f.Verify();
+    EXPECT_FALSE(r.status.ok()) << node;
+    EXPECT_NE(r.status.message().find("Merkle node"), std::string::npos) << r.status.message();
+    a.Exec("DELETE FROM merkle_nodes WHERE (level, idx) IN (SELECT level, idx FROM saved)");
+    a.Exec("INSERT INTO merkle_nodes SELECT * FROM saved; DELETE FROM saved");
+    EXPECT_TRUE(f.Verify().status.ok()) << node;
+  }
+}
+
+}  // namespace
+}  // namespace custodian

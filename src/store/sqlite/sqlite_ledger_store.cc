@@ -116,8 +116,6 @@ Status SqliteLedgerStore::Init() {
   }
   CUSTODIAN_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
   CUSTODIAN_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL"));
-  // Reads (verification scans every record) go through a memory map instead of pread copies.
-  CUSTODIAN_RETURN_IF_ERROR(Exec("PRAGMA mmap_size=1073741824"));
   if (app_id == 0) {
     CUSTODIAN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
     Status s2 = Exec(kSchema);
