@@ -72,8 +72,8 @@ core::Result<std::unique_ptr<Site>> OpenSite(const fs::path& dir, const std::str
     std::cerr << "created the site key for " << origin << "; public key (give it to auditors):\n"
               << site->signer->Verifier().VerifierKey() << "\n";
   }
-  CUSTODIAN_ASSIGN_OR_RETURN(site->ledger, ledger::Ledger::Open(*site->store, *site->signer,
-                                                                site->clock, site_if_new));
+  CUSTODIAN_ASSIGN_OR_RETURN(
+      site->ledger, ledger::Ledger::Open(*site->store, *site->signer, site->clock, site_if_new));
   return site;
 }
 
@@ -93,8 +93,7 @@ core::Result<std::optional<ledger::Checkpoint>> ReadCheckpointFile(
 
 int PrintReport(const ledger::VerifyReport& report) {
   if (report.status.ok()) {
-    std::cout << "ok: " << report.events << " events, root " << ledger::ToHex(report.root)
-              << "\n";
+    std::cout << "ok: " << report.events << " events, root " << ledger::ToHex(report.root) << "\n";
     return 0;
   }
   if (report.first_bad_index) {
@@ -180,8 +179,8 @@ int main(int argc, char** argv) {
     auto site = OpenSite(data, site_code, true);
     if (!site) return Fail(site.error());
     std::cout << "ledger " << (*site)->ledger->meta().origin << " in " << data << " with "
-              << (*site)->ledger->size() << " events\npublic key: "
-              << (*site)->signer->Verifier().VerifierKey() << "\n";
+              << (*site)->ledger->size()
+              << " events\npublic key: " << (*site)->signer->Verifier().VerifierKey() << "\n";
     return 0;
   }
   if (populate->parsed()) {

@@ -21,8 +21,8 @@ uint64_t Mix(uint64_t x) {
 }  // namespace
 
 ledger::EventDraft SyntheticEvent(uint64_t n, uint64_t seed) {
-  static const char* kKinds[] = {"item.signed_out", "item.returned", "door.opened",
-                                 "door.closed", "access.denied"};
+  static const char* kKinds[] = {"item.signed_out", "item.returned", "door.opened", "door.closed",
+                                 "access.denied"};
   static const char* kTypes[] = {"radio", "taser", "pistol", "bodycam", "key", "oc_spray"};
   const uint64_t r = Mix(seed ^ Mix(n));
   const uint64_t officer = r % 60;
@@ -85,8 +85,7 @@ Result<PopulateStats> PopulateSynthetic(ledger::Ledger& ledger, uint64_t events,
   std::vector<std::thread> threads;
   for (int w = 0; w < writers; ++w) threads.emplace_back(work, w);
   for (auto& t : threads) t.join();
-  stats.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!first_error.ok()) return first_error;
   stats.events = events;
   for (auto& l : latencies) stats.latencies_us.insert(stats.latencies_us.end(), l.begin(), l.end());

@@ -94,8 +94,9 @@ Result<Bytes> Base64Decode(std::string_view text) {
         if (c != '=') return InvalidArgumentError("misplaced base64 padding");
       } else {
         d = kBase64Table[static_cast<uint8_t>(c)];
-        if (d < 0) return InvalidArgumentError("not a base64 character at position " +
-                                               std::to_string(i + j));
+        if (d < 0)
+          return InvalidArgumentError("not a base64 character at position " +
+                                      std::to_string(i + j));
       }
       v = v << 6 | static_cast<uint32_t>(d);
     }

@@ -72,8 +72,8 @@ inline Status InternalError(std::string m) { return {StatusCode::kInternal, std:
 }  // namespace custodian::core
 
 // Returns early from the enclosing function when `expr` (a Status) is not ok.
-#define CUSTODIAN_RETURN_IF_ERROR(expr)                  \
-  do {                                                   \
-    ::custodian::core::Status custodian_status_ = (expr); \
+#define CUSTODIAN_RETURN_IF_ERROR(expr)                    \
+  do {                                                     \
+    ::custodian::core::Status custodian_status_ = (expr);  \
     if (!custodian_status_.ok()) return custodian_status_; \
   } while (0)

@@ -101,9 +101,9 @@ VerifyReport VerifyExport(core::ByteSpan file, const NoteVerifier& verifier,
   }
   VerifyReport report = v.Finish();
   if (report.status.ok() && cp->size != report.events) {
-    report.status = core::DataLossError(
-        "the export holds " + std::to_string(report.events) + " events but its checkpoint signs " +
-        std::to_string(cp->size));
+    report.status =
+        core::DataLossError("the export holds " + std::to_string(report.events) +
+                            " events but its checkpoint signs " + std::to_string(cp->size));
     report.first_bad_index = std::min(report.events, cp->size);
   }
   return report;

@@ -94,8 +94,7 @@ core::Result<Hash> HashFromBytes(core::ByteSpan bytes) {
 
 core::Result<Hash> HashFromHex(std::string_view hex) {
   if (hex.size() != 64) {
-    return core::InvalidArgumentError("a hash is 64 hex digits, got " +
-                                      std::to_string(hex.size()));
+    return core::InvalidArgumentError("a hash is 64 hex digits, got " + std::to_string(hex.size()));
   }
   auto bytes = core::HexDecode(hex);
   if (!bytes) return bytes.error();

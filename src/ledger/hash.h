@@ -25,7 +25,7 @@ Hash NodeHash(const Hash& left, const Hash& right);
 Hash EmptyRoot();
 
 std::string ToHex(const Hash& h);
-core::Result<Hash> HashFromHex(std::string_view hex);  // Exactly 64 hex digits.
+core::Result<Hash> HashFromHex(std::string_view hex);    // Exactly 64 hex digits.
 core::Result<Hash> HashFromBytes(core::ByteSpan bytes);  // Exactly 32 bytes.
 
 }  // namespace custodian::ledger

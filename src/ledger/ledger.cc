@@ -39,8 +39,8 @@ Result<Hash> StoreNodeSource::PerfectSubtree(uint32_t level, uint64_t index) {
   if (level >= kStoredNodeLevel) {
     CUSTODIAN_ASSIGN_OR_RETURN(auto node, store_.ReadNode(level, index));
     if (!node) {
-      return core::DataLossError("stored Merkle node (level " + std::to_string(level) +
-                                 ", index " + std::to_string(index) + ") is missing");
+      return core::DataLossError("stored Merkle node (level " + std::to_string(level) + ", index " +
+                                 std::to_string(index) + ") is missing");
     }
     return *node;
   }
@@ -92,8 +92,8 @@ Ledger::Ledger(LedgerStore& store, const NoteSigner& signer, const core::Clock& 
       node_source_(store) {}
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(LedgerStore& store, const NoteSigner& signer,
-                                             const core::Clock& clock,
-                                             std::string_view site_if_new, LedgerOptions options) {
+                                             const core::Clock& clock, std::string_view site_if_new,
+                                             LedgerOptions options) {
   CUSTODIAN_ASSIGN_OR_RETURN(auto meta, store.ReadMeta());
   if (!meta) {
     if (!IsValidSiteCode(site_if_new)) {
@@ -105,8 +105,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(LedgerStore& store, const NoteSigne
   }
   if (signer.name() != meta->origin) {
     return core::FailedPreconditionError("the site key is named \"" + signer.name() +
-                                         "\" but this ledger's origin is \"" + meta->origin +
-                                         "\"");
+                                         "\" but this ledger's origin is \"" + meta->origin + "\"");
   }
   std::unique_ptr<Ledger> ledger(new Ledger(store, signer, clock, *meta, options));
   CUSTODIAN_RETURN_IF_ERROR(ledger->Load());
@@ -129,8 +128,8 @@ Status Ledger::Load() {
   }
   auto checkpoint = OpenCheckpoint(latest->note, verifier_);
   if (!checkpoint) {
-    return core::DataLossError(refuse + "the latest checkpoint does not verify: " +
-                               checkpoint.error().message());
+    return core::DataLossError(
+        refuse + "the latest checkpoint does not verify: " + checkpoint.error().message());
   }
   if (checkpoint->size != n) {
     return core::DataLossError(refuse + std::to_string(n) + " events are stored but the latest " +
@@ -259,13 +258,13 @@ Result<Appended> Ledger::Append(EventDraft draft) {
         status = note.error();
       } else {
         batch.latest = StoredCheckpoint{frontier.size(), std::move(*note)};
-        batch.add_to_history = first / kCheckpointHistoryEvery !=
-                               frontier.size() / kCheckpointHistoryEvery;
+        batch.add_to_history =
+            first / kCheckpointHistoryEvery != frontier.size() / kCheckpointHistoryEvery;
         status = store_.Commit(batch);
         if (!status.ok()) {
-          status = core::UnavailableError(
-              "the ledger could not make events durable (" + status.ToString() +
-              "); it refuses further appends until it is reopened");
+          status = core::UnavailableError("the ledger could not make events durable (" +
+                                          status.ToString() +
+                                          "); it refuses further appends until it is reopened");
         }
       }
     }

@@ -122,16 +122,16 @@ class Ledger {
   const LedgerMeta meta_;
   const LedgerOptions options_;
 
-  mutable std::mutex mu_;             // guards everything below
+  mutable std::mutex mu_;                        // guards everything below
   std::deque<std::shared_ptr<Writer>> writers_;  // front is the leader
-  std::condition_variable leader_cv_; // wakes a lingering leader when a writer queues
-  core::WaitWord wake_;                // bumped once per committed batch
-  size_t expected_batch_ = 1;         // recent batch size the leader lingers for
-  MerkleFrontier frontier_;           // tree after the last committed batch
-  Hash last_leaf_{};                  // leaf hash of the last committed event
-  core::Status stopped_;              // non-ok after a storage failure
+  std::condition_variable leader_cv_;            // wakes a lingering leader when a writer queues
+  core::WaitWord wake_;                          // bumped once per committed batch
+  size_t expected_batch_ = 1;                    // recent batch size the leader lingers for
+  MerkleFrontier frontier_;                      // tree after the last committed batch
+  Hash last_leaf_{};                             // leaf hash of the last committed event
+  core::Status stopped_;                         // non-ok after a storage failure
 
-  std::mutex read_mu_;                // serialises proof reads through the node source
+  std::mutex read_mu_;  // serialises proof reads through the node source
   StoreNodeSource node_source_;
 };
 

@@ -40,11 +40,11 @@ struct StoredCheckpoint {
 
 struct CommitBatch {
   uint64_t first_index = 0;
-  std::vector<Event> events;          // indices first_index, first_index + 1, ...
-  std::vector<core::Bytes> records;   // EncodeEvent(events[i])
-  std::vector<MerkleNode> nodes;      // stored-level Merkle nodes this batch completed
-  StoredCheckpoint latest;            // signed checkpoint of the tree after this batch
-  bool add_to_history = false;        // also keep `latest` in the checkpoint history
+  std::vector<Event> events;         // indices first_index, first_index + 1, ...
+  std::vector<core::Bytes> records;  // EncodeEvent(events[i])
+  std::vector<MerkleNode> nodes;     // stored-level Merkle nodes this batch completed
+  StoredCheckpoint latest;           // signed checkpoint of the tree after this batch
+  bool add_to_history = false;       // also keep `latest` in the checkpoint history
 };
 
 class LedgerStore {

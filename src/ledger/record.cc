@@ -176,8 +176,7 @@ core::Result<EventView> ParseEvent(core::ByteSpan record) {
   }
   e.payload = core::AsChars(payload);
   if (r.remaining() != 0) {
-    return InvalidArgumentError("record has " + std::to_string(r.remaining()) +
-                                " trailing bytes");
+    return InvalidArgumentError("record has " + std::to_string(r.remaining()) + " trailing bytes");
   }
   return e;
 }

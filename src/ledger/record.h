@@ -23,12 +23,12 @@
 namespace custodian::ledger {
 
 inline constexpr uint8_t kRecordVersion = 1;
-inline constexpr size_t kMaxSiteLength = 64;       // [A-Za-z0-9._-]+
-inline constexpr size_t kMaxActorLength = 256;     // UTF-8, may be empty (the system itself)
-inline constexpr size_t kMaxKindLength = 64;       // [a-z0-9._]+, e.g. "item.signed_out"
+inline constexpr size_t kMaxSiteLength = 64;    // [A-Za-z0-9._-]+
+inline constexpr size_t kMaxActorLength = 256;  // UTF-8, may be empty (the system itself)
+inline constexpr size_t kMaxKindLength = 64;    // [a-z0-9._]+, e.g. "item.signed_out"
 inline constexpr size_t kMaxSubjects = 64;
-inline constexpr size_t kMaxSubjectLength = 256;   // UTF-8, non-empty
-inline constexpr size_t kMaxPayloadLength = 65536; // UTF-8 JSON by convention; opaque here
+inline constexpr size_t kMaxSubjectLength = 256;    // UTF-8, non-empty
+inline constexpr size_t kMaxPayloadLength = 65536;  // UTF-8 JSON by convention; opaque here
 
 struct Event {
   uint64_t index = 0;

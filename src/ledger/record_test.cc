@@ -29,8 +29,20 @@ TEST(Record, EncodesTheDocumentedLayoutByteForByte) {
   core::Bytes b = EncodeEvent(e);
   // version, index, time, prev (32 zero bytes), site, actor, kind, subjects, payload
   std::string expected_hex =
-      "01" "0000000000000001" "0000000000000002" + std::string(64, '0') +
-      "0001" "73" "0000" "0001" "6b" "0001" "0001" "78" "00000002" "7b7d";
+      "01"
+      "0000000000000001"
+      "0000000000000002" +
+      std::string(64, '0') +
+      "0001"
+      "73"
+      "0000"
+      "0001"
+      "6b"
+      "0001"
+      "0001"
+      "78"
+      "00000002"
+      "7b7d";
   EXPECT_EQ(core::HexEncode(b), expected_hex);
 }
 

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <cstring>
 
 #include "ledger/ledger.h"
 #include "ledger/record.h"
@@ -46,7 +46,10 @@ void LogVerifier::ResolveBrokenLink(const Hash* next_prev) {
   };
   if (next_prev != nullptr) {
     // The next record still links to this one, so this one is intact: the change is before it.
-    if (*next_prev == b.leaf) blame_previous(); else blame_this();
+    if (*next_prev == b.leaf)
+      blame_previous();
+    else
+      blame_this();
     return;
   }
   // Last event: ask the checkpoint that covers the whole log which of the two it signed.
@@ -55,7 +58,10 @@ void LogVerifier::ResolveBrokenLink(const Hash* next_prev) {
     MerkleFrontier alt = PreviousFrontier();
     alt.Append(b.claimed_prev);
     alt.Append(b.leaf);
-    if (alt.Root() == anchors_[i].root) blame_previous(); else blame_this();
+    if (alt.Root() == anchors_[i].root)
+      blame_previous();
+    else
+      blame_this();
     return;
   }
   Fail(b.position, "the hash chain breaks between events " + before + " and " + p +
@@ -65,7 +71,8 @@ void LogVerifier::ResolveBrokenLink(const Hash* next_prev) {
 const MerkleFrontier& LogVerifier::PreviousFrontier() {
   if (previous_frontier_stale_) {
     previous_frontier_ = block_base_;
-    for (size_t i = 0; i + 1 < block_leaves_.size(); ++i) previous_frontier_.Append(block_leaves_[i]);
+    for (size_t i = 0; i + 1 < block_leaves_.size(); ++i)
+      previous_frontier_.Append(block_leaves_[i]);
     previous_frontier_stale_ = false;
   }
   return previous_frontier_;
@@ -76,8 +83,7 @@ bool LogVerifier::AddBlock(std::span<const core::ByteSpan> records,
                            std::span<const Hash> leaves, const Hash& block_root,
                            std::span<const MerkleNode> block_nodes) {
   const uint64_t start = position_;
-  bool fast = !done_ && !broken_ && records.size() == kBlockLeaves &&
-              start % kBlockLeaves == 0;
+  bool fast = !done_ && !broken_ && records.size() == kBlockLeaves && start % kBlockLeaves == 0;
   // A checkpoint that ends inside the block needs the root at that size: check record by record.
   for (size_t a = next_anchor_; fast && a < anchors_.size(); ++a) {
     if (anchors_[a].size >= start + kBlockLeaves) break;
@@ -119,9 +125,7 @@ bool LogVerifier::AddBlock(std::span<const core::ByteSpan> records,
   return true;
 }
 
-bool LogVerifier::Add(core::ByteSpan record) {
-  return Add(ParseEvent(record), LeafHash(record));
-}
+bool LogVerifier::Add(core::ByteSpan record) { return Add(ParseEvent(record), LeafHash(record)); }
 
 bool LogVerifier::Add(const core::Result<EventView>& event, const Hash& leaf) {
   if (done_) return false;
@@ -146,8 +150,10 @@ bool LogVerifier::Add(const core::Result<EventView>& event, const Hash& leaf) {
       Fail(pos, "event " + idx + " is stored twice (again at position " + p + ")");
     } else if (event->index + 1 == pos && pos >= 2 &&
                std::memcmp(event->prev_hash, second_last_leaf_.data(), 32) == 0) {
-      Fail(pos - 1, "event " + std::to_string(pos - 1) + " was inserted: the event stored after "
-                    "it also has index " + idx + " and links to event " + std::to_string(pos - 2));
+      Fail(pos - 1, "event " + std::to_string(pos - 1) +
+                        " was inserted: the event stored after "
+                        "it also has index " +
+                        idx + " and links to event " + std::to_string(pos - 2));
     } else {
       Fail(pos, "position " + p + " holds event " + idx + ": events are missing or out of order");
     }
@@ -177,7 +183,8 @@ bool LogVerifier::Add(const core::Result<EventView>& event, const Hash& leaf) {
     const VerifyAnchor& a = anchors_[next_anchor_++];
     if (frontier_.Root() != a.root) {
       Fail(pos, "the first " + std::to_string(a.size) + " events do not match " + a.source +
-                    ": event " + std::to_string(pos) + " was altered, or events before it were rewritten and "
+                    ": event " + std::to_string(pos) +
+                    " was altered, or events before it were rewritten and "
                     "re-chained");
       return false;
     }
@@ -232,7 +239,8 @@ struct Batch {
       parsed.push_back(ParseEvent(record));
       leaves.push_back(LeafHash(record));
     }
-    whole_block = leaves.size() == LogVerifier::kBlockLeaves && start % LogVerifier::kBlockLeaves == 0;
+    whole_block =
+        leaves.size() == LogVerifier::kBlockLeaves && start % LogVerifier::kBlockLeaves == 0;
     if (!whole_block) return;
     // The block's perfect subtree, level by level; keep the levels the store keeps.
     scratch = leaves;
@@ -247,7 +255,8 @@ struct Batch {
       }
     }
     block_root = scratch[0];
-    block_nodes.push_back({LogVerifier::kBlockLevel, start >> LogVerifier::kBlockLevel, block_root});
+    block_nodes.push_back(
+        {LogVerifier::kBlockLevel, start >> LogVerifier::kBlockLevel, block_root});
   }
 };
 
@@ -410,9 +419,8 @@ VerifyReport VerifyStore(LedgerStore& store, const NoteVerifier& verifier,
   core::Status scanned;
   {
     BatchPipeline pipeline(v);
-    scanned = store.ScanEvents(0, UINT64_MAX, [&](uint64_t, core::ByteSpan record) {
-      return pipeline.Add(record);
-    });
+    scanned = store.ScanEvents(
+        0, UINT64_MAX, [&](uint64_t, core::ByteSpan record) { return pipeline.Add(record); });
     pipeline.Finish();
   }
   if (!scanned.ok()) return fail(scanned);

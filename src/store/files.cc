@@ -39,8 +39,7 @@ static fs::path TempPath(const fs::path& path) {
 
 core::Result<DurableFileWriter> DurableFileWriter::Create(const fs::path& path, fs::perms mode) {
   fs::path tmp = TempPath(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  static_cast<mode_t>(mode));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) return Errno("cannot create " + tmp.string());
   return DurableFileWriter(path, fd);
 }
@@ -99,8 +98,8 @@ core::Status EnsureDirectory(const fs::path& dir) {
   std::error_code ec;
   if (fs::is_directory(dir, ec)) return core::Status::Ok();
   fs::create_directories(dir, ec);
-  if (ec) return core::UnavailableError("cannot create directory " + dir.string() + ": " +
-                                        ec.message());
+  if (ec)
+    return core::UnavailableError("cannot create directory " + dir.string() + ": " + ec.message());
   fs::permissions(dir, fs::perms::owner_all, ec);
   return core::Status::Ok();
 }
@@ -127,10 +126,9 @@ core::Result<ledger::NoteSigner> LoadOrCreateSiteKey(const fs::path& dir, std::s
   CUSTODIAN_RETURN_IF_ERROR(WriteFileDurably(key_path, core::AsBytes(secret),
                                              fs::perms::owner_read | fs::perms::owner_write));
   std::string pub = signer.Verifier().VerifierKey() + "\n";
-  CUSTODIAN_RETURN_IF_ERROR(WriteFileDurably(
-      pub_path, core::AsBytes(pub),
-      fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-          fs::perms::others_read));
+  CUSTODIAN_RETURN_IF_ERROR(WriteFileDurably(pub_path, core::AsBytes(pub),
+                                             fs::perms::owner_read | fs::perms::owner_write |
+                                                 fs::perms::group_read | fs::perms::others_read));
   if (created) *created = true;
   return signer;
 }

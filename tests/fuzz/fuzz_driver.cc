@@ -44,8 +44,8 @@ Input Mutate(const std::vector<Input>& corpus, std::mt19937_64& rng) {
         break;
       case 1:  // replace a byte with an interesting value
         if (!in.empty()) {
-          static const uint8_t kInteresting[] = {0x00, 0x01, 0x0a, 0x20, 0x2b, 0x2f, 0x3d,
-                                                 0x7f, 0x80, 0xe2, 0xff};
+          static const uint8_t kInteresting[] = {0x00, 0x01, 0x0a, 0x20, 0x2b, 0x2f,
+                                                 0x3d, 0x7f, 0x80, 0xe2, 0xff};
           in[rng() % in.size()] = kInteresting[rng() % sizeof kInteresting];
         }
         break;

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "testing/ledger_fixture.h"
 #include "ledger/export.h"
+#include "testing/ledger_fixture.h"
 
 int main(int argc, char** argv) {
   using namespace custodian;
@@ -14,8 +14,8 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(out / "record_fuzz");
   std::filesystem::create_directories(out / "export_fuzz");
   auto write = [](const std::filesystem::path& p, core::ByteSpan b) {
-    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
-                                             static_cast<std::streamsize>(b.size()));
+    std::ofstream(p, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
   };
   for (uint64_t events : {0, 1, 3, 9}) {
     testing::LedgerFixture f;

@@ -16,8 +16,6 @@
 namespace custodian {
 namespace {
 
-
-
 // The root from a line "ok: N events, root <64 hex>", or "" if the line is not exactly that.
 std::string OkRoot(const std::string& line, uint64_t events) {
   const std::string prefix = "ok: " + std::to_string(events) + " events, root ";
@@ -82,7 +80,8 @@ TEST_F(CliTest, ProofIsJsonThatVerifiesAgainstTheVerifiedRoot) {
   auto root = *ledger::HashFromHex(j["root"].get<std::string>());
   EXPECT_TRUE(ledger::VerifyInclusion(leaf, 123, 600, path, root).ok());
 
-  auto older = nlohmann::json::parse(Cli("ledger proof --data " + data_ + " --index 5 --size 300").out);
+  auto older =
+      nlohmann::json::parse(Cli("ledger proof --data " + data_ + " --index 5 --size 300").out);
   EXPECT_EQ(older["size"], 300);
   EXPECT_NE(older["root"], j["root"]);
 }
@@ -98,8 +97,7 @@ TEST_F(CliTest, ConsistencyIsJsonThatVerifiesBetweenTheTwoRoots) {
   for (const auto& h : j["path"]) path.push_back(*ledger::HashFromHex(h.get<std::string>()));
   EXPECT_TRUE(ledger::VerifyConsistency(257, 600,
                                         *ledger::HashFromHex(j["root_from"].get<std::string>()),
-                                        *ledger::HashFromHex(j["root_to"].get<std::string>()),
-                                        path)
+                                        *ledger::HashFromHex(j["root_to"].get<std::string>()), path)
                   .ok());
 }
 
@@ -139,20 +137,25 @@ TEST_F(CliTest, ExportVerifiesOfflineWithOnlyThePublicKeyAndFailsWhenAltered) {
   EXPECT_NE(bad.out.find("first bad event index 300"), std::string::npos) << bad.out;
 
   auto other = ledger::NoteSigner::Generate("custodian/north-12");
-  auto wrong = Cli("ledger verify --file " + file + " --key '" + other->Verifier().VerifierKey() + "'");
+  auto wrong =
+      Cli("ledger verify --file " + file + " --key '" + other->Verifier().VerifierKey() + "'");
   EXPECT_EQ(wrong.exit_code, 1) << wrong.out;
   EXPECT_NE(wrong.out.find("does not verify"), std::string::npos) << wrong.out;
 
   std::ofstream(dir_.file("garbage.export")) << "hello";
-  auto garbage = Cli("ledger verify --file " + dir_.file("garbage.export") + " --key '" + key + "'");
+  auto garbage =
+      Cli("ledger verify --file " + dir_.file("garbage.export") + " --key '" + key + "'");
   EXPECT_EQ(garbage.exit_code, 1);
   EXPECT_NE(garbage.out.find("not a Custodian ledger export"), std::string::npos) << garbage.out;
 }
 
 TEST_F(CliTest, VerifyNamesTheFirstBadEventAndExitsNonZero) {
-  // Change one byte of event 77 as stored (the trigger guard is dropped first, as an attacker would).
-  auto r = testing::Run("sqlite3 " + data_ + "/ledger.db \"DROP TRIGGER events_no_update; UPDATE events SET "
-               "record = CAST(replace(CAST(record AS TEXT), 'badge', 'bAdge') AS BLOB) WHERE idx = 77\"");
+  // Change one byte of event 77 as stored (the trigger guard is dropped first, as an attacker
+  // would).
+  auto r = testing::Run(
+      "sqlite3 " + data_ +
+      "/ledger.db \"DROP TRIGGER events_no_update; UPDATE events SET "
+      "record = CAST(replace(CAST(record AS TEXT), 'badge', 'bAdge') AS BLOB) WHERE idx = 77\"");
   ASSERT_EQ(r.exit_code, 0) << "needs the sqlite3 command";
   auto v = Cli("ledger verify --data " + data_);
   EXPECT_EQ(v.exit_code, 1) << v.out;

@@ -130,8 +130,7 @@ TEST(Ledger, ProofsFromTheStoreMatchAnIndependentInMemoryTree) {
     }
     auto cons = f.ledger().ConsistencyProof(size, 1100);
     ASSERT_TRUE(cons.has_value());
-    EXPECT_TRUE(
-        ledger::VerifyConsistency(size, 1100, *root, f.ledger().root(), *cons).ok());
+    EXPECT_TRUE(ledger::VerifyConsistency(size, 1100, *root, f.ledger().root(), *cons).ok());
   }
   EXPECT_FALSE(f.ledger().InclusionProof(5, 1101).has_value());
   EXPECT_FALSE(f.ledger().ConsistencyProof(10, 5).has_value());

@@ -262,9 +262,9 @@ TEST(TamperAcrossBlocks, NamesTheFirstBadEventAtAndAroundBlockBoundaries) {
   ASSERT_TRUE(clean.status.ok()) << clean.status.ToString();
   EXPECT_EQ(clean.events, kN);
   Attacker a(f.db_path());
-  for (uint64_t j : {uint64_t{0}, uint64_t{1}, uint64_t{1022}, uint64_t{1023}, uint64_t{1024},
-                     uint64_t{1025}, uint64_t{2047}, uint64_t{2048}, uint64_t{2500}, kN - 2,
-                     kN - 1}) {
+  for (uint64_t j :
+       {uint64_t{0}, uint64_t{1}, uint64_t{1022}, uint64_t{1023}, uint64_t{1024}, uint64_t{1025},
+        uint64_t{2047}, uint64_t{2048}, uint64_t{2500}, kN - 2, kN - 1}) {
     const core::Bytes original = a.Get(j);
     for (size_t byte : {size_t{20}, original.size() - 2}) {  // in prev_hash; in the payload
       core::Bytes changed = original;
@@ -291,8 +291,8 @@ TEST(TamperAcrossBlocks, DetectsAnAlteredStoredNodeOfAWholeBlock) {
   f.Close();
   ASSERT_TRUE(f.Verify().status.ok());
   Attacker a(f.db_path());
-  for (const char* node : {"level = 8 AND idx = 5", "level = 10 AND idx = 1",
-                           "level = 11 AND idx = 0"}) {
+  for (const char* node :
+       {"level = 8 AND idx = 5", "level = 10 AND idx = 1", "level = 11 AND idx = 0"}) {
     a.Exec("CREATE TABLE IF NOT EXISTS saved AS SELECT * FROM merkle_nodes WHERE 0");
     a.Exec(std::string("INSERT INTO saved SELECT * FROM merkle_nodes WHERE ") + node);
     a.Exec(std::string("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE ") + node);

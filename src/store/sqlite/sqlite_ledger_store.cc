@@ -134,16 +134,19 @@ Status SqliteLedgerStore::Init() {
   insert_node_ = std::make_unique<Statement>(
       db_, "INSERT INTO merkle_nodes(level, idx, hash) VALUES(?, ?, ?)");
   upsert_latest_ = std::make_unique<Statement>(
-      db_, "INSERT INTO latest_checkpoint(id, size, note) VALUES(1, ?, ?) "
-           "ON CONFLICT(id) DO UPDATE SET size = excluded.size, note = excluded.note");
+      db_,
+      "INSERT INTO latest_checkpoint(id, size, note) VALUES(1, ?, ?) "
+      "ON CONFLICT(id) DO UPDATE SET size = excluded.size, note = excluded.note");
   insert_history_ = std::make_unique<Statement>(
       db_, "INSERT OR IGNORE INTO checkpoints(size, note) VALUES(?, ?)");
   upsert_kind_ = std::make_unique<Statement>(
-      db_, "INSERT INTO kind_summary(kind, events, first_time_us, last_time_us) VALUES(?, ?, ?, ?) "
-           "ON CONFLICT(kind) DO UPDATE SET events = events + excluded.events, "
-           "first_time_us = min(first_time_us, excluded.first_time_us), "
-           "last_time_us = max(last_time_us, excluded.last_time_us)");
-  for (auto* st : {&insert_event_, &insert_node_, &upsert_latest_, &insert_history_, &upsert_kind_}) {
+      db_,
+      "INSERT INTO kind_summary(kind, events, first_time_us, last_time_us) VALUES(?, ?, ?, ?) "
+      "ON CONFLICT(kind) DO UPDATE SET events = events + excluded.events, "
+      "first_time_us = min(first_time_us, excluded.first_time_us), "
+      "last_time_us = max(last_time_us, excluded.last_time_us)");
+  for (auto* st :
+       {&insert_event_, &insert_node_, &upsert_latest_, &insert_history_, &upsert_kind_}) {
     if (!(*st)->ok()) return Error("cannot prepare a statement");
   }
   return Status::Ok();
@@ -218,7 +221,8 @@ Status SqliteLedgerStore::Commit(const ledger::CommitBatch& batch) {
                         static_cast<int>(batch.records[i].size()), SQLITE_STATIC);
       int rc = sqlite3_step(s.get());
       s.Reset();
-      if (rc != SQLITE_DONE) return Error("cannot store event " + std::to_string(batch.first_index + i));
+      if (rc != SQLITE_DONE)
+        return Error("cannot store event " + std::to_string(batch.first_index + i));
       delta.Add(batch.events[i]);
     }
     CUSTODIAN_RETURN_IF_ERROR(ApplyProjections(delta));
@@ -231,7 +235,8 @@ Status SqliteLedgerStore::Commit(const ledger::CommitBatch& batch) {
       s.Reset();
       if (rc != SQLITE_DONE) return Error("cannot store a Merkle node");
     }
-    for (Statement* s : {upsert_latest_.get(), batch.add_to_history ? insert_history_.get() : nullptr}) {
+    for (Statement* s :
+         {upsert_latest_.get(), batch.add_to_history ? insert_history_.get() : nullptr}) {
       if (s == nullptr) continue;
       sqlite3_bind_int64(s->get(), 1, static_cast<int64_t>(batch.latest.size));
       sqlite3_bind_text(s->get(), 2, batch.latest.note.data(),
