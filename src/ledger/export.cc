@@ -96,9 +96,12 @@ VerifyReport VerifyExport(core::ByteSpan file, const NoteVerifier& verifier,
     anchors.push_back(VerifyAnchor{external->size, external->root, "the given checkpoint"});
   }
   LogVerifier v(std::move(anchors));
-  for (core::ByteSpan record : parsed->records) {
-    if (!v.Add(record)) break;
-  }
+  (void)FeedPipelined(v, [&](const std::function<bool(core::ByteSpan)>& add) {
+    for (core::ByteSpan record : parsed->records) {
+      if (!add(record)) break;
+    }
+    return core::Status::Ok();
+  });
   VerifyReport report = v.Finish();
   if (report.status.ok() && cp->size != report.events) {
     report.status =

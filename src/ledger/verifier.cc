@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -377,6 +378,15 @@ class BatchPipeline {
 
 }  // namespace
 
+core::Status FeedPipelined(
+    LogVerifier& verifier,
+    const std::function<core::Status(const std::function<bool(core::ByteSpan)>&)>& scan) {
+  BatchPipeline pipeline(verifier);
+  core::Status s = scan([&](core::ByteSpan record) { return pipeline.Add(record); });
+  pipeline.Finish();
+  return s;
+}
+
 VerifyReport VerifyStore(LedgerStore& store, const NoteVerifier& verifier,
                          const std::optional<Checkpoint>& external) {
   VerifyReport failed;
@@ -416,13 +426,10 @@ VerifyReport VerifyStore(LedgerStore& store, const NoteVerifier& verifier,
   }
 
   LogVerifier v(std::move(anchors));
-  core::Status scanned;
-  {
-    BatchPipeline pipeline(v);
-    scanned = store.ScanEvents(
-        0, UINT64_MAX, [&](uint64_t, core::ByteSpan record) { return pipeline.Add(record); });
-    pipeline.Finish();
-  }
+  core::Status scanned = FeedPipelined(v, [&](const std::function<bool(core::ByteSpan)>& add) {
+    return store.ScanEvents(0, UINT64_MAX,
+                            [&](uint64_t, core::ByteSpan record) { return add(record); });
+  });
   if (!scanned.ok()) return fail(scanned);
   VerifyReport report = v.Finish();
   if (!report.status.ok()) return report;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -94,6 +95,14 @@ class LogVerifier {
   bool done_ = false;
   VerifyReport report_;
 };
+
+// Runs `scan`, which calls the given function with each record in order (and stops when it returns
+// false), through `verifier` on two threads: records are parsed, hashed and folded into 1,024-event
+// subtrees on a worker while the scan goes on. The verdict is exactly that of calling Add for
+// each record. Returns the scan's own status.
+core::Status FeedPipelined(
+    LogVerifier& verifier,
+    const std::function<core::Status(const std::function<bool(core::ByteSpan)>&)>& scan);
 
 // Verifies everything a LedgerStore holds: every stored checkpoint's signature (with `verifier`),
 // every event against them and the chain, the stored Merkle nodes, and — if given — that the log
