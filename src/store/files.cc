@@ -1,6 +1,7 @@
 #include "store/files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,10 +25,28 @@ std::string Trim(std::string s) {
 }  // namespace
 
 core::Result<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::NotFoundError("cannot read " + path.string());
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return core::UnavailableError("error reading " + path.string());
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return core::NotFoundError("cannot read " + path.string() + ": " + std::strerror(errno));
+  // Read straight into a buffer of the file's size (exports run to gigabytes): no regrowth copies.
+  struct stat st {};
+  std::string data;
+  data.resize(::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 4096);
+  size_t used = 0;
+  for (;;) {
+    if (used == data.size()) data.resize(data.size() * 2);  // the file grew while being read
+    ssize_t n = ::read(fd, data.data() + used, data.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      auto s = Errno("error reading " + path.string());
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  data.resize(used);
   return data;
 }
 
