@@ -324,12 +324,16 @@ Result<StoredCheckpoint> Ledger::Checkpoint() {
   return c;
 }
 
+Status Ledger::CheckTreeSize(uint64_t size) const {
+  const uint64_t have = this->size();
+  if (size <= have) return Status::Ok();
+  return core::InvalidArgumentError("tree size " + std::to_string(size) +
+                                    " is larger than the ledger (" + std::to_string(have) +
+                                    " events)");
+}
+
 Result<Hash> Ledger::RootAt(uint64_t size) {
-  if (size > this->size()) {
-    return core::InvalidArgumentError("tree size " + std::to_string(size) +
-                                      " is larger than the ledger (" +
-                                      std::to_string(this->size()) + " events)");
-  }
+  CUSTODIAN_RETURN_IF_ERROR(CheckTreeSize(size));
   std::lock_guard l(read_mu_);
   return ledger::RootAt(node_source_, size);
 }
@@ -344,21 +348,13 @@ Result<Hash> Ledger::LeafHashAt(uint64_t index) {
 }
 
 Result<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t size) {
-  if (size > this->size()) {
-    return core::InvalidArgumentError("tree size " + std::to_string(size) +
-                                      " is larger than the ledger (" +
-                                      std::to_string(this->size()) + " events)");
-  }
+  CUSTODIAN_RETURN_IF_ERROR(CheckTreeSize(size));
   std::lock_guard l(read_mu_);
   return ledger::InclusionProof(node_source_, index, size);
 }
 
 Result<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t from, uint64_t to) {
-  if (to > size()) {
-    return core::InvalidArgumentError("tree size " + std::to_string(to) +
-                                      " is larger than the ledger (" + std::to_string(size()) +
-                                      " events)");
-  }
+  CUSTODIAN_RETURN_IF_ERROR(CheckTreeSize(to));
   std::lock_guard l(read_mu_);
   return ledger::ConsistencyProof(node_source_, from, to);
 }

@@ -114,6 +114,7 @@ class Ledger {
          LedgerOptions options);
   core::Status Load();
   core::Result<std::string> SignTree(uint64_t size, const Hash& root) const;
+  core::Status CheckTreeSize(uint64_t size) const;  // InvalidArgument past the ledger's end
 
   LedgerStore& store_;
   const NoteSigner& signer_;

@@ -69,6 +69,20 @@ void LogVerifier::ResolveBrokenLink(const Hash* next_prev) {
                        " (no checkpoint covers the end of the log to tell which was altered)");
 }
 
+bool LogVerifier::CheckAnchorsAtPosition() {
+  while (next_anchor_ < anchors_.size() && anchors_[next_anchor_].size == position_) {
+    const VerifyAnchor& a = anchors_[next_anchor_++];
+    if (frontier_.Root() != a.root) {
+      const uint64_t last = position_ - 1;
+      Fail(last, "the first " + std::to_string(a.size) + " events do not match " + a.source +
+                     ": event " + std::to_string(last) +
+                     " was altered, or events before it were rewritten and re-chained");
+      return false;
+    }
+  }
+  return true;
+}
+
 const MerkleFrontier& LogVerifier::PreviousFrontier() {
   if (previous_frontier_stale_) {
     previous_frontier_ = block_base_;
@@ -114,16 +128,7 @@ bool LogVerifier::AddBlock(std::span<const core::ByteSpan> records,
   second_last_leaf_ = leaves[leaves.size() - 2];
   last_leaf_ = leaves.back();
   position_ += kBlockLeaves;
-  while (next_anchor_ < anchors_.size() && anchors_[next_anchor_].size == position_) {
-    const VerifyAnchor& a = anchors_[next_anchor_++];
-    if (frontier_.Root() != a.root) {
-      Fail(position_ - 1, "the first " + std::to_string(a.size) + " events do not match " +
-                              a.source + ": event " + std::to_string(position_ - 1) +
-                              " was altered, or events before it were rewritten and re-chained");
-      return false;
-    }
-  }
-  return true;
+  return CheckAnchorsAtPosition();
 }
 
 bool LogVerifier::Add(core::ByteSpan record) { return Add(ParseEvent(record), LeafHash(record)); }
@@ -180,17 +185,7 @@ bool LogVerifier::Add(const core::Result<EventView>& event, const Hash& leaf) {
   second_last_leaf_ = last_leaf_;
   last_leaf_ = leaf;
   ++position_;
-  while (next_anchor_ < anchors_.size() && anchors_[next_anchor_].size == position_) {
-    const VerifyAnchor& a = anchors_[next_anchor_++];
-    if (frontier_.Root() != a.root) {
-      Fail(pos, "the first " + std::to_string(a.size) + " events do not match " + a.source +
-                    ": event " + std::to_string(pos) +
-                    " was altered, or events before it were rewritten and "
-                    "re-chained");
-      return false;
-    }
-  }
-  return true;
+  return CheckAnchorsAtPosition();
 }
 
 VerifyReport LogVerifier::Finish() {

@@ -70,6 +70,9 @@ class LogVerifier {
  private:
   void Fail(uint64_t index, std::string message);
   void ResolveBrokenLink(const Hash* next_prev);
+  // Compares the tree so far with every anchor of exactly this size; false (and Fail) on a
+  // mismatch.
+  bool CheckAnchorsAtPosition();
 
   std::vector<VerifyAnchor> anchors_;  // sorted by size
   size_t next_anchor_ = 0;
