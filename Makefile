@@ -29,10 +29,11 @@ bench: build
 
 # Coverage-guided fuzzing with clang's libFuzzer, FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/*_fuzz.cc)))
 fuzz:
 	@scripts/install-deps fuzz
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz -j $(JOBS)
+	@cmake --build --preset fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
 	@for t in build/fuzz/tests/fuzz/*_fuzz; do \
 	  name=$$(basename $$t); mkdir -p build/fuzz/corpus/$$name; \
 	  echo "== $$name"; \
