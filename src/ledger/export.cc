@@ -87,13 +87,9 @@ VerifyReport VerifyExport(core::ByteSpan file, const NoteVerifier& verifier,
   }
   std::vector<VerifyAnchor> anchors;
   anchors.push_back(VerifyAnchor{cp->size, cp->root, "the export's signed checkpoint"});
-  if (external) {
-    if (external->origin != verifier.name()) {
-      failed.status = core::DataLossError("the given checkpoint is for \"" + external->origin +
-                                          "\", not \"" + verifier.name() + "\"");
-      return failed;
-    }
-    anchors.push_back(VerifyAnchor{external->size, external->root, "the given checkpoint"});
+  if (auto s = AddExternalAnchor(external, verifier, anchors); !s.ok()) {
+    failed.status = s;
+    return failed;
   }
   LogVerifier v(std::move(anchors));
   (void)FeedPipelined(v, [&](const std::function<bool(core::ByteSpan)>& add) {

@@ -131,8 +131,6 @@ bool LogVerifier::AddBlock(std::span<const core::ByteSpan> records,
   return CheckAnchorsAtPosition();
 }
 
-bool LogVerifier::Add(core::ByteSpan record) { return Add(ParseEvent(record), LeafHash(record)); }
-
 bool LogVerifier::Add(const core::Result<EventView>& event, const Hash& leaf) {
   if (done_) return false;
   const uint64_t pos = position_;
@@ -378,6 +376,17 @@ class BatchPipeline {
 
 }  // namespace
 
+core::Status AddExternalAnchor(const std::optional<Checkpoint>& external,
+                               const NoteVerifier& verifier, std::vector<VerifyAnchor>& anchors) {
+  if (!external) return core::Status::Ok();
+  if (external->origin != verifier.name()) {
+    return core::DataLossError("the given checkpoint is for \"" + external->origin +
+                               "\", not this ledger (\"" + verifier.name() + "\")");
+  }
+  anchors.push_back(VerifyAnchor{external->size, external->root, "the given checkpoint"});
+  return core::Status::Ok();
+}
+
 core::Status FeedPipelined(
     LogVerifier& verifier,
     const std::function<core::Status(const std::function<bool(core::ByteSpan)>&)>& scan) {
@@ -417,13 +426,7 @@ VerifyReport VerifyStore(LedgerStore& store, const NoteVerifier& verifier,
     auto s = add_stored(c, "the stored checkpoint of size " + std::to_string(c.size));
     if (!s.ok()) return fail(s);
   }
-  if (external) {
-    if (external->origin != verifier.name()) {
-      return fail(core::InvalidArgumentError("the checkpoint is for \"" + external->origin +
-                                             "\", not this ledger (\"" + verifier.name() + "\")"));
-    }
-    anchors.push_back(VerifyAnchor{external->size, external->root, "the given checkpoint"});
-  }
+  if (auto s = AddExternalAnchor(external, verifier, anchors); !s.ok()) return fail(s);
 
   LogVerifier v(std::move(anchors));
   core::Status scanned = FeedPipelined(v, [&](const std::function<bool(core::ByteSpan)>& add) {

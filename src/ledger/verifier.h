@@ -48,10 +48,9 @@ struct VerifyReport {
 class LogVerifier {
  public:
   explicit LogVerifier(std::vector<VerifyAnchor> anchors);
-  // Feeds the record at the next position. Returns false once the verdict is known (stop feeding).
-  bool Add(core::ByteSpan record);
-  // The same, with the record already parsed and its leaf hash computed (possibly on another
-  // thread): ParseEvent(record) and LeafHash(record).
+  // Feeds the record at the next position, already parsed and hashed (possibly on another thread):
+  // ParseEvent(record) and LeafHash(record). Returns false once the verdict is known (stop
+  // feeding). FeedPipelined below is the usual way in.
   bool Add(const core::Result<EventView>& event, const Hash& leaf);
   // A whole aligned block of kBlockLeaves records at once (position() must be a multiple of it),
   // with the root and the stored-level nodes of the block's subtree computed by the caller
@@ -98,6 +97,11 @@ class LogVerifier {
   bool done_ = false;
   VerifyReport report_;
 };
+
+// Appends the anchor of an earlier checkpoint kept elsewhere (`--checkpoint`), if there is one;
+// DataLoss if it belongs to another ledger than the verifier's.
+core::Status AddExternalAnchor(const std::optional<Checkpoint>& external,
+                               const NoteVerifier& verifier, std::vector<VerifyAnchor>& anchors);
 
 // Runs `scan`, which calls the given function with each record in order (and stops when it returns
 // false), through `verifier` on two threads: records are parsed, hashed and folded into 1,024-event

@@ -27,6 +27,12 @@ std::string OkRoot(const std::string& line, uint64_t events) {
   return root;
 }
 
+std::vector<ledger::Hash> PathFromJson(const nlohmann::json& hexes) {
+  std::vector<ledger::Hash> path;
+  for (const auto& h : hexes) path.push_back(*ledger::HashFromHex(h.get<std::string>()));
+  return path;
+}
+
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -74,8 +80,7 @@ TEST_F(CliTest, ProofIsJsonThatVerifiesAgainstTheVerifiedRoot) {
   EXPECT_EQ(j["index"], 123);
   EXPECT_EQ(j["size"], 600);
   EXPECT_EQ(j["root"], Root());
-  std::vector<ledger::Hash> path;
-  for (const auto& h : j["path"]) path.push_back(*ledger::HashFromHex(h.get<std::string>()));
+  std::vector<ledger::Hash> path = PathFromJson(j["path"]);
   auto leaf = *ledger::HashFromHex(j["leaf_hash"].get<std::string>());
   auto root = *ledger::HashFromHex(j["root"].get<std::string>());
   EXPECT_TRUE(ledger::VerifyInclusion(leaf, 123, 600, path, root).ok());
@@ -93,8 +98,7 @@ TEST_F(CliTest, ConsistencyIsJsonThatVerifiesBetweenTheTwoRoots) {
   EXPECT_EQ(j["from"], 257);
   EXPECT_EQ(j["to"], 600);
   EXPECT_EQ(j["root_to"], Root());
-  std::vector<ledger::Hash> path;
-  for (const auto& h : j["path"]) path.push_back(*ledger::HashFromHex(h.get<std::string>()));
+  std::vector<ledger::Hash> path = PathFromJson(j["path"]);
   EXPECT_TRUE(ledger::VerifyConsistency(257, 600,
                                         *ledger::HashFromHex(j["root_from"].get<std::string>()),
                                         *ledger::HashFromHex(j["root_to"].get<std::string>()), path)

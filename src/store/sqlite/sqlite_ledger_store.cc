@@ -32,6 +32,15 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'ledger events are append-only'); END;
 )sql";
 
+// A checkpoint from a row of (size, note).
+ledger::StoredCheckpoint CheckpointFromRow(sqlite3_stmt* s) {
+  ledger::StoredCheckpoint c;
+  c.size = static_cast<uint64_t>(sqlite3_column_int64(s, 0));
+  const unsigned char* text = sqlite3_column_text(s, 1);
+  c.note = text ? reinterpret_cast<const char*>(text) : "";
+  return c;
+}
+
 }  // namespace
 
 // A prepared statement, reset after each use.
@@ -327,11 +336,7 @@ Result<std::optional<ledger::StoredCheckpoint>> SqliteLedgerStore::LatestCheckpo
   int rc = sqlite3_step(s.get());
   if (rc == SQLITE_DONE) return std::optional<ledger::StoredCheckpoint>();
   if (rc != SQLITE_ROW) return Error("cannot read the latest checkpoint");
-  ledger::StoredCheckpoint c;
-  c.size = static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
-  const unsigned char* text = sqlite3_column_text(s.get(), 1);
-  c.note = text ? reinterpret_cast<const char*>(text) : "";
-  return std::optional<ledger::StoredCheckpoint>(std::move(c));
+  return std::optional<ledger::StoredCheckpoint>(CheckpointFromRow(s.get()));
 }
 
 Result<std::vector<ledger::StoredCheckpoint>> SqliteLedgerStore::CheckpointHistory() {
@@ -341,11 +346,7 @@ Result<std::vector<ledger::StoredCheckpoint>> SqliteLedgerStore::CheckpointHisto
   std::vector<ledger::StoredCheckpoint> out;
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-    ledger::StoredCheckpoint c;
-    c.size = static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
-    const unsigned char* text = sqlite3_column_text(s.get(), 1);
-    c.note = text ? reinterpret_cast<const char*>(text) : "";
-    out.push_back(std::move(c));
+    out.push_back(CheckpointFromRow(s.get()));
   }
   if (rc != SQLITE_DONE) return Error("cannot read checkpoints");
   return out;
