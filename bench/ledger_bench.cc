@@ -27,6 +27,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +35,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -204,6 +206,68 @@ Result<FsyncFigures> MeasureFsync(const fs::path& file, double seconds) {
   if (unlink(file.c_str()) != 0) return ErrnoError("unlink " + file.string());
   return FsyncFigures{static_cast<double>(latencies_ms.size()) / elapsed,
                       Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99)};
+}
+
+// The ceiling of any group commit with `writers` synchronous writers on this machine: each
+// thread appends 128 bytes and waits until a write + fdatasync covers it; a leader lingers up to
+// 200 us for every writer to queue (full batches), then writes the batch and syncs it, and wakes
+// the others with one condition-variable broadcast. No database, hashing, signing or encoding: the
+// ledger's 16-writer rate can only approach this figure, never pass it.
+Result<double> MeasureIdealGroupCommit(const fs::path& file, int writers, double seconds) {
+  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError("open " + file.string());
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t queued = 0, durable = 0;
+  bool syncing = false, stop = false;
+  Status status;
+  std::vector<char> buf(128 * static_cast<size_t>(writers), 'x');
+  const auto linger = std::chrono::microseconds(200);
+  auto writer = [&] {
+    std::unique_lock l(mu);
+    while (!stop) {
+      const uint64_t mine = ++queued;
+      while (durable < mine && !stop) {
+        if (syncing) {
+          cv.wait(l);
+          continue;
+        }
+        syncing = true;
+        const auto deadline = SteadyClock::now() + linger;
+        while (queued - durable < static_cast<uint64_t>(writers) && SteadyClock::now() < deadline) {
+          l.unlock();
+          std::this_thread::yield();
+          l.lock();
+        }
+        const uint64_t upto = queued;
+        const auto bytes = static_cast<ssize_t>(128 * (upto - durable));
+        l.unlock();
+        const bool ok =
+            write(fd, buf.data(), static_cast<size_t>(bytes)) == bytes && fdatasync(fd) == 0;
+        l.lock();
+        if (!ok && status.ok()) status = ErrnoError("write + fdatasync " + file.string());
+        durable = upto;
+        syncing = false;
+        if (!ok) stop = true;
+        cv.notify_all();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  const auto start = SteadyClock::now();
+  for (int i = 0; i < writers; ++i) threads.emplace_back(writer);
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  {
+    std::lock_guard l(mu);
+    stop = true;
+  }
+  cv.notify_all();
+  for (auto& t : threads) t.join();
+  const double elapsed = SecondsSince(start);
+  close(fd);
+  CUSTODIAN_RETURN_IF_ERROR(status);
+  if (unlink(file.c_str()) != 0) return ErrnoError("unlink " + file.string());
+  return static_cast<double>(durable) / elapsed;
 }
 
 class SqliteDb {
@@ -380,7 +444,7 @@ Result<VerifyFigures> MeasureVerify(const fs::path& path, const ledger::NoteVeri
 // The report.
 
 struct Figures {
-  Samples fsync_per_s, fsync_p50_ms, fsync_p99_ms;
+  Samples fsync_per_s, fsync_p50_ms, fsync_p99_ms, ideal_group_per_s;
   Samples sqlite_single_per_s, sqlite_batch_per_s;
   Samples one_per_s, one_p50_ms, one_p99_ms;
   Samples many_per_s, many_p50_ms, many_p99_ms;
@@ -401,6 +465,12 @@ Status RunRound(const fs::path& dir, const Sizes& sizes, const ledger::NoteSigne
   f.fsync_per_s.Add(fsync.per_second);
   f.fsync_p50_ms.Add(fsync.p50_ms);
   f.fsync_p99_ms.Add(fsync.p99_ms);
+
+  progress("ideal group commit (no database)");
+  CUSTODIAN_ASSIGN_OR_RETURN(
+      double ideal,
+      MeasureIdealGroupCommit(rd / "group.dat", sizes.many_writers, sizes.fsync_seconds));
+  f.ideal_group_per_s.Add(ideal);
 
   progress("raw SQLite, 1 insert per transaction");
   CUSTODIAN_ASSIGN_OR_RETURN(double single,
@@ -579,6 +649,15 @@ void PrintReport(const Figures& f, const Sizes& sizes, bool quick, const fs::pat
   row(many, WithSpread(f.many_per_s), fsync_limit, Ratio(RoundRatio(f.many_per_s, f.fsync_per_s)),
       "≥ " + Num(kGoalFsyncMultiple) + "× fsync/s = " + Num(kGoalFsyncMultiple * fsync),
       verdict(many_ratio >= kGoalFsyncMultiple));
+  const double ideal_ratio = RoundRatio(f.ideal_group_per_s, f.fsync_per_s);
+  row("ceiling: ideal group commit, " + std::to_string(sizes.many_writers) +
+          " synchronous writers, no database",
+      WithSpread(f.ideal_group_per_s), fsync_limit, Ratio(ideal_ratio),
+      "is " + Num(kGoalFsyncMultiple) + "× reachable here at all?",
+      ideal_ratio >= kGoalFsyncMultiple ? "yes" : "NO: the goal exceeds this machine");
+  row(many, WithSpread(f.many_per_s),
+      WithSpread(f.ideal_group_per_s) + " appends/s: the ideal group commit above",
+      Ratio(RoundRatio(f.many_per_s, f.ideal_group_per_s)), "informational", "—");
   row(many, WithSpread(f.many_per_s),
       WithSpread(f.sqlite_batch_per_s) + " SQLite rows/s (WAL, FULL, " +
           Num(sizes.sqlite_batch_rows) + " inserts of 250 B per transaction)",
