@@ -1,0 +1,85 @@
+#include "domain/events.h"
+
+namespace custodian::domain {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string ItemSubject(const std::string& serial) { return "item:" + serial; }
+std::string PersonSubject(const std::string& badge) { return "person:" + badge; }
+
+}  // namespace
+
+std::string_view KindOf(const DomainEvent& e) {
+  return std::visit(Overloaded{
+                        [](const SiteDefined&) { return "site.defined"; },
+                        [](const CompartmentDefined&) { return "compartment.defined"; },
+                        [](const ItemTypeDefined&) { return "item_type.defined"; },
+                        [](const ItemDefined&) { return "item.defined"; },
+                        [](const PersonDefined&) { return "person.defined"; },
+                        [](const CredentialRevoked&) { return "credential.revoked"; },
+                        [](const CredentialReinstated&) { return "credential.reinstated"; },
+                        [](const LoginSucceeded&) { return "login.succeeded"; },
+                        [](const LoginFailed&) { return "login.failed"; },
+                        [](const CredentialLocked&) { return "credential.locked"; },
+                        [](const CredentialReleased&) { return "credential.released"; },
+                        [](const AccessDenied&) { return "access.denied"; },
+                        [](const SignOutGranted&) { return "signout.granted"; },
+                        [](const ItemSignedOut&) { return "item.signed_out"; },
+                        [](const SignOutAbandoned&) { return "signout.abandoned"; },
+                        [](const ItemReturned&) { return "item.returned"; },
+                        [](const ReturnRejected&) { return "return.rejected"; },
+                        [](const ItemHandedOver&) { return "item.handed_over"; },
+                        [](const ProblemReported&) { return "item.problem_reported"; },
+                        [](const ItemServiced&) { return "item.serviced"; },
+                        [](const ItemOverdue&) { return "item.overdue"; },
+                        [](const ChargeObserved&) { return "item.charge_observed"; },
+                    },
+                    e);
+}
+
+std::vector<std::string> SubjectsOf(const DomainEvent& e) {
+  return std::visit(
+      Overloaded{
+          [](const SiteDefined& x) -> std::vector<std::string> { return {"site:" + x.site.code}; },
+          [](const CompartmentDefined& x) -> std::vector<std::string> {
+            return {"compartment:" + x.compartment.key.ToString()};
+          },
+          [](const ItemTypeDefined& x) -> std::vector<std::string> {
+            return {"item_type:" + x.type.code};
+          },
+          [](const ItemDefined& x) -> std::vector<std::string> {
+            return {ItemSubject(x.item.serial)};
+          },
+          [](const PersonDefined& x) -> std::vector<std::string> {
+            return {PersonSubject(x.person.badge)};
+          },
+          [](const SignOutGranted& x) -> std::vector<std::string> {
+            std::vector<std::string> s{ItemSubject(x.serial), PersonSubject(x.badge)};
+            if (!x.approver.empty()) s.push_back(PersonSubject(x.approver));
+            if (!x.override_by.empty()) s.push_back(PersonSubject(x.override_by));
+            return s;
+          },
+          [](const ItemHandedOver& x) -> std::vector<std::string> {
+            return {ItemSubject(x.serial), PersonSubject(x.from_badge), PersonSubject(x.to_badge)};
+          },
+          [](const ChargeObserved& x) -> std::vector<std::string> {
+            return {ItemSubject(x.serial)};
+          },
+          [](const auto& x) -> std::vector<std::string> {
+            if constexpr (requires { x.serial; }) {
+              return {ItemSubject(x.serial), PersonSubject(x.badge)};
+            } else {
+              return {PersonSubject(x.badge)};
+            }
+          },
+      },
+      e);
+}
+
+}  // namespace custodian::domain

@@ -1,0 +1,170 @@
+// Domain events: every change to the model or to custody, and every denied attempt, as a value.
+// The app layer records each one in the ledger (kind = KindOf(event), payload = its JSON) before
+// it takes effect, and State (domain/state.h) is nothing but these events applied in ledger order,
+// so replaying the ledger rebuilds it exactly.
+//
+// Definitions (SiteDefined, PersonDefined, …) are upserts: they carry the whole new value.
+// Nothing is ever deleted; a revocation or a quarantine is an event of its own.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "domain/model.h"
+
+namespace custodian::domain {
+
+// Why something was denied, as a stable code and a sentence for the person in front of the locker.
+struct Reason {
+  std::string code;      // "certification_expired", "outside_schedule", …
+  std::string sentence;  // "Taser T-07 withheld: your CEW certification expired on 20 Nov 2026."
+  friend bool operator==(const Reason&, const Reason&) = default;
+};
+
+struct SiteDefined {
+  Site site;
+  friend bool operator==(const SiteDefined&, const SiteDefined&) = default;
+};
+struct CompartmentDefined {
+  Compartment compartment;
+  friend bool operator==(const CompartmentDefined&, const CompartmentDefined&) = default;
+};
+struct ItemTypeDefined {
+  ItemType type;
+  friend bool operator==(const ItemTypeDefined&, const ItemTypeDefined&) = default;
+};
+struct ItemDefined {
+  Item item;
+  friend bool operator==(const ItemDefined&, const ItemDefined&) = default;
+};
+// A person's record; the PIN itself is never in the ledger (see app/credentials.h), only the fact
+// that a new one was set.
+struct PersonDefined {
+  Person person;
+  bool pin_set = false;
+  friend bool operator==(const PersonDefined&, const PersonDefined&) = default;
+};
+struct CredentialRevoked {
+  std::string badge;
+  std::string reason;
+  friend bool operator==(const CredentialRevoked&, const CredentialRevoked&) = default;
+};
+struct CredentialReinstated {
+  std::string badge;
+  friend bool operator==(const CredentialReinstated&, const CredentialReinstated&) = default;
+};
+struct LoginSucceeded {
+  std::string badge;
+  std::string site;
+  friend bool operator==(const LoginSucceeded&, const LoginSucceeded&) = default;
+};
+struct LoginFailed {
+  std::string badge;
+  std::string site;
+  std::string reason;  // "wrong_pin", "unknown_badge", "locked", "revoked"
+  friend bool operator==(const LoginFailed&, const LoginFailed&) = default;
+};
+// Five consecutive failures within 15 minutes: the credential stays locked until released.
+struct CredentialLocked {
+  std::string badge;
+  friend bool operator==(const CredentialLocked&, const CredentialLocked&) = default;
+};
+struct CredentialReleased {
+  std::string badge;
+  friend bool operator==(const CredentialReleased&, const CredentialReleased&) = default;
+};
+
+// A sign-out that the policy (or an override) refused.
+struct AccessDenied {
+  std::string badge;
+  std::string serial;
+  std::vector<Reason> reasons;
+  friend bool operator==(const AccessDenied&, const AccessDenied&) = default;
+};
+// The decision to open the compartment: durable before the unlock command is sent.
+struct SignOutGranted {
+  std::string badge;
+  std::string serial;
+  CompartmentKey compartment;
+  std::string approver;         // second person, when the type needs one
+  std::string override_by;      // a supervisor's override of a denial …
+  std::string override_reason;  // … with the reason they stated
+  std::vector<Reason> overridden;
+  friend bool operator==(const SignOutGranted&, const SignOutGranted&) = default;
+};
+// The controller reported the item gone and the door closed: custody begins.
+struct ItemSignedOut {
+  std::string badge;
+  std::string serial;
+  Micros due = 0;
+  friend bool operator==(const ItemSignedOut&, const ItemSignedOut&) = default;
+};
+// The door was never opened (30 s) or the item never left: relocked, no custody.
+struct SignOutAbandoned {
+  std::string badge;
+  std::string serial;
+  std::string reason;
+  friend bool operator==(const SignOutAbandoned&, const SignOutAbandoned&) = default;
+};
+struct ItemReturned {
+  std::string badge;
+  std::string serial;
+  friend bool operator==(const ItemReturned&, const ItemReturned&) = default;
+};
+// A return whose tag was not the item's (or no tag): an alert; custody does not change.
+struct ReturnRejected {
+  std::string badge;
+  std::string serial;
+  std::string tag_read;  // empty: nothing was read
+  std::string reason;
+  friend bool operator==(const ReturnRejected&, const ReturnRejected&) = default;
+};
+struct ItemHandedOver {
+  std::string serial;
+  std::string from_badge;
+  std::string to_badge;
+  Micros due = 0;
+  friend bool operator==(const ItemHandedOver&, const ItemHandedOver&) = default;
+};
+// A problem report quarantines the item: withheld from everyone until an armorer services it.
+struct ProblemReported {
+  std::string badge;
+  std::string serial;
+  std::string description;
+  friend bool operator==(const ProblemReported&, const ProblemReported&) = default;
+};
+struct ItemServiced {
+  std::string badge;  // the armorer
+  std::string serial;
+  std::string notes;
+  friend bool operator==(const ItemServiced&, const ItemServiced&) = default;
+};
+struct ItemOverdue {
+  std::string serial;
+  std::string badge;
+  Micros due = 0;
+  friend bool operator==(const ItemOverdue&, const ItemOverdue&) = default;
+};
+// The charge a bay reported for the item in it (percent, 0–100).
+struct ChargeObserved {
+  std::string serial;
+  int percent = 0;
+  friend bool operator==(const ChargeObserved&, const ChargeObserved&) = default;
+};
+
+using DomainEvent =
+    std::variant<SiteDefined, CompartmentDefined, ItemTypeDefined, ItemDefined, PersonDefined,
+                 CredentialRevoked, CredentialReinstated, LoginSucceeded, LoginFailed,
+                 CredentialLocked, CredentialReleased, AccessDenied, SignOutGranted, ItemSignedOut,
+                 SignOutAbandoned, ItemReturned, ReturnRejected, ItemHandedOver, ProblemReported,
+                 ItemServiced, ItemOverdue, ChargeObserved>;
+
+// The ledger kind of an event: "site.defined", "access.denied", "item.signed_out", …
+std::string_view KindOf(const DomainEvent& e);
+// What the event is about, as ledger subjects: "site:HQ", "item:R-17", "person:1001", …
+std::vector<std::string> SubjectsOf(const DomainEvent& e);
+
+}  // namespace custodian::domain

@@ -1,0 +1,88 @@
+// State: the projection of the domain events — the model as defined so far, who holds what since
+// when and until when, what is quarantined, what needs service, whose credential is locked.
+// State is a pure function of the events in ledger order: Apply() never fails and never looks at
+// anything but the event and the time it was recorded, so rebuilding from the ledger gives an
+// identical State (operator==). Whether an event may be recorded at all is decided before, by
+// Check() here for definitions and by the policy and the app layer for custody.
+//
+// Thread-safety: a value; not synchronised.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "domain/events.h"
+#include "domain/model.h"
+
+namespace custodian::domain {
+
+// Credential lock-out: this many consecutive failures within the window lock the badge.
+inline constexpr int kLockAfterFailures = 5;
+inline constexpr Micros kFailureWindow = 15LL * 60 * 1000 * 1000;
+
+struct Custody {
+  std::string badge;
+  Micros since = 0;
+  Micros due = 0;
+  bool overdue_reported = false;
+  friend bool operator==(const Custody&, const Custody&) = default;
+};
+
+struct ItemState {
+  Item item;
+  std::optional<Custody> custody;
+  std::optional<SignOutGranted> pending;  // compartment unlocked for it, not yet taken
+  bool quarantined = false;
+  std::string quarantine_reason;
+  Micros quarantined_since = 0;
+  int signouts_since_service = 0;
+  Micros service_clock_start = 0;  // last service, or when the item was first defined
+  std::optional<int> charge_percent;
+  friend bool operator==(const ItemState&, const ItemState&) = default;
+};
+
+struct PersonState {
+  Person person;
+  bool pin_set = false;
+  bool revoked = false;
+  std::string revoked_reason;
+  bool locked = false;
+  std::vector<Micros> recent_failures;  // consecutive failures, oldest first
+  friend bool operator==(const PersonState&, const PersonState&) = default;
+};
+
+struct State {
+  std::map<std::string, Site> sites;
+  std::map<CompartmentKey, Compartment> compartments;
+  std::map<std::string, ItemType> types;
+  std::map<std::string, ItemState> items;
+  std::map<std::string, PersonState> people;
+  std::map<std::string, std::string> tags;  // RFID tag → serial
+  uint64_t events_applied = 0;
+
+  // Applies one event recorded at `at`. Total: an event that refers to something unknown changes
+  // nothing but the counter (the app never records one; a replay must still not fail).
+  void Apply(const DomainEvent& event, Micros at);
+
+  // Whether a definition may be recorded on top of this state: references resolve (a compartment's
+  // site, an item's type and home compartment), fields are in range, an RFID tag belongs to one
+  // item only. InvalidArgument with a sentence naming the field otherwise.
+  core::Status Check(const DomainEvent& event) const;
+
+  const ItemState* FindItem(std::string_view serial) const;
+  const PersonState* FindPerson(std::string_view badge) const;
+  const ItemType* FindType(std::string_view code) const;
+  const Site* FindSite(std::string_view code) const;
+  const Compartment* FindCompartment(const CompartmentKey& key) const;
+  // Items in this person's custody, in serial order.
+  std::vector<const ItemState*> HeldBy(std::string_view badge) const;
+  // Whether this person has `role` at `site`.
+  bool HasRole(const PersonState& p, Role role, std::string_view site) const;
+
+  friend bool operator==(const State&, const State&) = default;
+};
+
+}  // namespace custodian::domain
