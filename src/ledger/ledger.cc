@@ -76,8 +76,8 @@ Result<Hash> StoreNodeSource::PerfectSubtree(uint32_t level, uint64_t index) {
 // fifteen followers one by one cost more than the fsync they were waiting for.
 struct Ledger::Writer {
   enum State : int { kWaiting, kLead, kDone };
-  EventDraft draft;
-  Result<Appended> result{core::InternalError("not yet committed")};
+  std::vector<EventDraft> drafts;  // committed together, in one transaction, or not at all
+  Result<std::vector<Appended>> result{core::InternalError("not yet committed")};
   std::atomic<int> state{kWaiting};  // written by the leader after `result`
 };
 
@@ -184,8 +184,16 @@ Status Ledger::health() const {
 }
 
 Result<Appended> Ledger::Append(EventDraft draft) {
+  std::vector<EventDraft> drafts;
+  drafts.push_back(std::move(draft));
+  CUSTODIAN_ASSIGN_OR_RETURN(auto appended, AppendAll(std::move(drafts)));
+  return appended.front();
+}
+
+Result<std::vector<Appended>> Ledger::AppendAll(std::vector<EventDraft> drafts) {
+  if (drafts.empty()) return std::vector<Appended>();
   auto w = std::make_shared<Writer>();
-  w->draft = std::move(draft);
+  w->drafts = std::move(drafts);
   std::unique_lock l(mu_);
   writers_.push_back(w);
   if (writers_.size() >= expected_batch_) leader_cv_.notify_one();
@@ -211,9 +219,12 @@ Result<Appended> Ledger::Append(EventDraft draft) {
     }
   }
   std::vector<std::shared_ptr<Writer>> group;
+  size_t drafts_in_group = 0;
   for (const auto& x : writers_) {
-    if (group.size() == options_.max_batch) break;
+    // A writer's drafts are never split; a batch may exceed max_batch by one writer's drafts.
+    if (!group.empty() && drafts_in_group + x->drafts.size() > options_.max_batch) break;
     group.push_back(x);
+    drafts_in_group += x->drafts.size();
   }
   expected_batch_ = std::max(expected_batch_, group.size());
   Status status = stopped_;
@@ -222,7 +233,7 @@ Result<Appended> Ledger::Append(EventDraft draft) {
   Hash last_leaf = last_leaf_;
   l.unlock();  // New writers may queue while this batch is built and written.
 
-  std::vector<Appended> appended;
+  std::vector<std::vector<Appended>> appended(group.size());
   std::vector<Status> rejected(group.size());
   if (status.ok()) {
     const uint64_t first = frontier.size();
@@ -230,27 +241,39 @@ Result<Appended> Ledger::Append(EventDraft draft) {
     batch.first_index = first;
     std::vector<MerkleNode> completed;
     for (size_t i = 0; i < group.size(); ++i) {
-      Event e;
-      e.index = first + batch.events.size();
-      e.time_us = now;
-      e.prev_hash = last_leaf;
-      e.site = meta_.site;
-      e.actor = std::move(group[i]->draft.actor);
-      e.kind = std::move(group[i]->draft.kind);
-      e.subjects = std::move(group[i]->draft.subjects);
-      e.payload = std::move(group[i]->draft.payload);
-      rejected[i] = ValidateEvent(e);
-      if (!rejected[i].ok()) continue;  // A bad draft fails alone; the rest of the batch goes on.
-      core::Bytes record = EncodeEvent(e);
-      last_leaf = LeafHash(record);
-      completed.clear();
-      frontier.Append(last_leaf, &completed);
-      for (const MerkleNode& node : completed) {
-        if (node.level >= kStoredNodeLevel) batch.nodes.push_back(node);
+      // Validate every draft of a writer first: a bad one fails that writer alone (and all of its
+      // drafts), the rest of the batch goes on.
+      std::vector<Event> events(group[i]->drafts.size());
+      for (size_t k = 0; k < events.size() && rejected[i].ok(); ++k) {
+        Event& e = events[k];
+        EventDraft& d = group[i]->drafts[k];
+        e.time_us = now;
+        e.site = meta_.site;
+        e.actor = std::move(d.actor);
+        e.kind = std::move(d.kind);
+        e.subjects = std::move(d.subjects);
+        e.payload = std::move(d.payload);
+        rejected[i] = ValidateEvent(e);
+        if (!rejected[i].ok() && events.size() > 1) {
+          rejected[i] = rejected[i].Annotate("event " + std::to_string(k + 1) + " of " +
+                                             std::to_string(events.size()) + " (none recorded)");
+        }
       }
-      appended.push_back(Appended{e.index, e.time_us, last_leaf});
-      batch.events.push_back(std::move(e));
-      batch.records.push_back(std::move(record));
+      if (!rejected[i].ok()) continue;
+      for (Event& e : events) {
+        e.index = first + batch.events.size();
+        e.prev_hash = last_leaf;
+        core::Bytes record = EncodeEvent(e);
+        last_leaf = LeafHash(record);
+        completed.clear();
+        frontier.Append(last_leaf, &completed);
+        for (const MerkleNode& node : completed) {
+          if (node.level >= kStoredNodeLevel) batch.nodes.push_back(node);
+        }
+        appended[i].push_back(Appended{e.index, e.time_us, last_leaf});
+        batch.events.push_back(std::move(e));
+        batch.records.push_back(std::move(record));
+      }
     }
     if (!batch.events.empty()) {
       auto note = SignTree(frontier.size(), frontier.Root());
@@ -283,12 +306,11 @@ Result<Appended> Ledger::Append(EventDraft draft) {
   l.unlock();
 
   // Results first, then one broadcast wakes the followers and the next leader together.
-  size_t next = 0;
-  Result<Appended> mine = core::InternalError("not yet committed");
+  Result<std::vector<Appended>> mine = core::InternalError("not yet committed");
   for (size_t i = 0; i < group.size(); ++i) {
-    Result<Appended> r = !rejected[i].ok() ? Result<Appended>(rejected[i])
-                         : !status.ok()    ? Result<Appended>(status)
-                                           : Result<Appended>(appended[next++]);
+    Result<std::vector<Appended>> r = !rejected[i].ok() ? Result<std::vector<Appended>>(rejected[i])
+                                      : !status.ok()    ? Result<std::vector<Appended>>(status)
+                                                        : std::move(appended[i]);
     if (group[i] == w) {
       mine = std::move(r);
     } else {

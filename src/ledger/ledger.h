@@ -93,6 +93,9 @@ class Ledger {
   // failure may have struck after the data reached the disk (e.g. a failed fsync), so the event
   // can be present after the ledger is reopened. Callers that must know look it up then.
   core::Result<Appended> Append(EventDraft draft);
+  // Appends several events atomically: all in one transaction with consecutive indices, or none
+  // (a draft that fails validation rejects them all). Same durability and "in doubt" rule.
+  core::Result<std::vector<Appended>> AppendAll(std::vector<EventDraft> drafts);
 
   uint64_t size() const;
   Hash root() const;

@@ -95,6 +95,35 @@ TEST(Ledger, ConcurrentWritersGetDistinctGapFreeIndices) {
   EXPECT_EQ((*latest)->size, uint64_t{kThreads * kEach});
 }
 
+TEST(Ledger, AppendAllRecordsEveryDraftConsecutivelyOrNoneWhenOneIsBad) {
+  LedgerFixture f;
+  ASSERT_TRUE(f.Open().ok());
+  ASSERT_TRUE(f.ledger().Append(Draft("door.opened")).has_value());
+  std::vector<ledger::EventDraft> bad{Draft("site.defined"), Draft("Bad Kind"),
+                                      Draft("item.defined")};
+  auto none = f.ledger().AppendAll(bad);
+  ASSERT_FALSE(none.has_value());
+  EXPECT_NE(none.error().message().find("event 2 of 3 (none recorded)"), std::string::npos)
+      << none.error().message();
+  EXPECT_EQ(f.ledger().size(), 1u);
+  std::vector<ledger::EventDraft> good(300, Draft("item.defined"));  // > one batch's share
+  std::vector<std::thread> others;
+  for (int t = 0; t < 4; ++t) {
+    others.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) ASSERT_TRUE(f.ledger().Append(Draft("door.closed")));
+    });
+  }
+  auto all = f.ledger().AppendAll(good);
+  for (auto& t : others) t.join();
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  ASSERT_EQ(all->size(), 300u);
+  for (size_t i = 1; i < all->size(); ++i) {
+    EXPECT_EQ((*all)[i].index, (*all)[0].index + i);  // never interleaved with other writers
+  }
+  EXPECT_EQ(f.ledger().size(), 1u + 300u + 80u);
+  EXPECT_TRUE(f.Verify().status.ok());
+}
+
 TEST(Ledger, ReopensWhereItLeftOffAndKeepsTheSameRoot) {
   LedgerFixture f;
   ASSERT_TRUE(f.Open().ok());
