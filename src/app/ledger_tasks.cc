@@ -21,8 +21,10 @@ uint64_t Mix(uint64_t x) {
 }  // namespace
 
 ledger::EventDraft SyntheticEvent(uint64_t n, uint64_t seed) {
-  static const char* kKinds[] = {"item.signed_out", "item.returned", "door.opened", "door.closed",
-                                 "access.denied"};
+  // Marked synthetic so a load test can never be mistaken for (or replayed as) real custody.
+  static const char* kKinds[] = {"synthetic.signed_out", "synthetic.returned",
+                                 "synthetic.door_opened", "synthetic.door_closed",
+                                 "synthetic.denied"};
   static const char* kTypes[] = {"radio", "taser", "pistol", "bodycam", "key", "oc_spray"};
   const uint64_t r = Mix(seed ^ Mix(n));
   const uint64_t officer = r % 60;

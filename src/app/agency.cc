@@ -1,0 +1,75 @@
+#include "app/agency.h"
+
+#include "app/event_codec.h"
+#include "ledger/record.h"
+
+namespace custodian::app {
+
+core::Result<std::unique_ptr<Agency>> Agency::Open(ledger::Ledger& ledger,
+                                                   ledger::LedgerStore& store) {
+  std::unique_ptr<Agency> agency(new Agency(ledger));
+  core::Status bad;
+  CUSTODIAN_RETURN_IF_ERROR(
+      store.ScanEvents(0, UINT64_MAX, [&](uint64_t index, core::ByteSpan record) {
+        auto event = ledger::ParseEvent(record);
+        if (!event) {
+          bad = core::DataLossError("event " + std::to_string(index) +
+                                    " cannot be decoded: " + event.error().message());
+          return false;
+        }
+        if (!IsDomainKind(event->kind)) return true;  // another family shares the ledger
+        auto d = DecodePayload(event->kind, event->payload);
+        if (!d) {
+          bad = core::DataLossError("event " + std::to_string(index) + " (" +
+                                    std::string(event->kind) +
+                                    ") cannot be replayed: " + d.error().message());
+          return false;
+        }
+        agency->state_.Apply(*d, event->time_us);
+        return true;
+      }));
+  CUSTODIAN_RETURN_IF_ERROR(bad);
+  return agency;
+}
+
+domain::State Agency::Snapshot() const {
+  std::lock_guard l(mu_);
+  return state_;
+}
+
+void Agency::Read(const std::function<void(const domain::State&)>& f) const {
+  std::lock_guard l(mu_);
+  f(state_);
+}
+
+core::Status Agency::Record(const std::string& actor,
+                            const std::vector<domain::DomainEvent>& events) {
+  std::lock_guard l(mu_);
+  // Check on a scratch copy only when there is more than one event (later ones may depend on
+  // earlier ones); a single event is checked against the state itself.
+  std::optional<domain::State> scratch;
+  if (events.size() > 1) scratch = state_;
+  const domain::State& base = scratch ? *scratch : state_;
+  std::vector<ledger::EventDraft> drafts;
+  drafts.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (core::Status s = base.Check(events[i]); !s.ok()) {
+      return events.size() == 1 ? s
+                                : s.Annotate("event " + std::to_string(i + 1) + " of " +
+                                             std::to_string(events.size()) + " (" +
+                                             std::string(domain::KindOf(events[i])) + ")");
+    }
+    if (scratch) scratch->Apply(events[i], 0);
+    ledger::EventDraft d;
+    d.actor = actor;
+    d.kind = std::string(domain::KindOf(events[i]));
+    d.subjects = domain::SubjectsOf(events[i]);
+    d.payload = EncodePayload(events[i]);
+    drafts.push_back(std::move(d));
+  }
+  CUSTODIAN_ASSIGN_OR_RETURN(auto appended, ledger_.AppendAll(std::move(drafts)));
+  for (size_t i = 0; i < events.size(); ++i) state_.Apply(events[i], appended[i].time_us);
+  return core::Status::Ok();
+}
+
+}  // namespace custodian::app

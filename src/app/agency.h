@@ -1,0 +1,68 @@
+// Agency: the state of one data directory's agency (sites, lockers, items, people, custody), kept
+// by recording domain events in the ledger. Open() replays the ledger into a domain::State; every
+// change goes through Record(), which checks the events against the current state, makes them
+// durable in the ledger in one transaction (all or none), and only then applies them. So the
+// state in memory is always exactly the replay of the ledger: rebuilding gives an equal State.
+//
+// Credentials: PIN hashes are secrets, not audit facts, so they are never in the ledger (which is
+// exported to auditors); the ledger records that a PIN was set, the CredentialVault keeps the
+// Argon2id hash.
+//
+// Thread-safety: all methods may be called from any thread; Record() calls are serialised.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "domain/state.h"
+#include "ledger/ledger.h"
+#include "ledger/ledger_store.h"
+
+namespace custodian::app {
+
+// Where PIN hashes live (store/sqlite/sqlite_credential_vault.h).
+class CredentialVault {
+ public:
+  virtual ~CredentialVault() = default;
+  // Stores every (badge, hash) pair in one transaction.
+  virtual core::Status PutPinHashes(
+      const std::vector<std::pair<std::string, std::string>>& hashes) = 0;
+  virtual core::Result<std::optional<std::string>> PinHash(const std::string& badge) = 0;
+};
+
+// Argon2id in libsodium's encoded form (store/argon2_pins.h).
+class PinHasher {
+ public:
+  virtual ~PinHasher() = default;
+  virtual core::Result<std::string> Hash(const std::string& pin) const = 0;
+  virtual bool Matches(const std::string& hash, const std::string& pin) const = 0;
+};
+
+class Agency {
+ public:
+  // Replays every domain event of the ledger; DataLoss naming the event if one cannot be decoded.
+  static core::Result<std::unique_ptr<Agency>> Open(ledger::Ledger& ledger,
+                                                    ledger::LedgerStore& store);
+
+  // A copy of the current state.
+  domain::State Snapshot() const;
+  // Runs f with the state under the lock (no copy).
+  void Read(const std::function<void(const domain::State&)>& f) const;
+
+  // Checks each event on top of the previous ones, records them all in the ledger as `actor`, then
+  // applies them. InvalidArgument/NotFound (nothing recorded) when a check fails, naming the event.
+  core::Status Record(const std::string& actor, const std::vector<domain::DomainEvent>& events);
+
+ private:
+  explicit Agency(ledger::Ledger& ledger) : ledger_(ledger) {}
+  ledger::Ledger& ledger_;
+  mutable std::mutex mu_;
+  domain::State state_;
+};
+
+}  // namespace custodian::app

@@ -1,0 +1,89 @@
+#include "store/sqlite/sqlite_credential_vault.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+namespace custodian::store {
+namespace {
+
+core::Status Error(sqlite3* db, const std::string& what) {
+  return core::UnavailableError("credential vault: " + what + ": " + sqlite3_errmsg(db));
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<SqliteCredentialVault>> SqliteCredentialVault::Open(
+    const std::string& path) {
+  sqlite3* db = nullptr;
+  const mode_t old = umask(077);  // the file holds secrets: owner only
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  std::unique_ptr<SqliteCredentialVault> vault(new SqliteCredentialVault(db));
+  if (rc != SQLITE_OK) {
+    umask(old);
+    return Error(db, "cannot open " + path);
+  }
+  const int exec = sqlite3_exec(db,
+                                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                "CREATE TABLE IF NOT EXISTS pins(badge TEXT PRIMARY KEY, "
+                                "hash TEXT NOT NULL);",
+                                nullptr, nullptr, nullptr);
+  umask(old);
+  if (exec != SQLITE_OK) return Error(db, "cannot prepare " + path);
+  return vault;
+}
+
+SqliteCredentialVault::~SqliteCredentialVault() { sqlite3_close(db_); }
+
+core::Status SqliteCredentialVault::PutPinHashes(
+    const std::vector<std::pair<std::string, std::string>>& hashes) {
+  std::lock_guard l(mu_);
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Error(db_, "begin");
+  }
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO pins(badge, hash) VALUES(?, ?)", -1, &s,
+                         nullptr) != SQLITE_OK) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return Error(db_, "prepare");
+  }
+  for (const auto& [badge, hash] : hashes) {
+    sqlite3_bind_text(s, 1, badge.data(), static_cast<int>(badge.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+      core::Status e = Error(db_, "store a PIN hash");
+      sqlite3_finalize(s);
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return e;
+    }
+    sqlite3_reset(s);
+  }
+  sqlite3_finalize(s);
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    core::Status e = Error(db_, "commit");
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return e;
+  }
+  return core::Status::Ok();
+}
+
+core::Result<std::optional<std::string>> SqliteCredentialVault::PinHash(const std::string& badge) {
+  std::lock_guard l(mu_);
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT hash FROM pins WHERE badge = ?", -1, &s, nullptr) !=
+      SQLITE_OK) {
+    return Error(db_, "prepare");
+  }
+  sqlite3_bind_text(s, 1, badge.data(), static_cast<int>(badge.size()), SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(s);
+  std::optional<std::string> out;
+  if (rc == SQLITE_ROW) {
+    out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(db_, "read a PIN hash");
+  return out;
+}
+
+}  // namespace custodian::store
