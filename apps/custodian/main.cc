@@ -1,8 +1,8 @@
 // custodian: the single executable. main() parses the command line and composes the objects
 // (store, key, clock, ledger); the work itself lives in src/app and src/ledger.
 //
-// Exit codes: 0 success · 1 verification found a problem · 2 bad usage or input · 3 reserved
-// for "access denied" (custody issue) · 4 environment failure (disk, database).
+// Exit codes: 0 success · 1 verification found a problem · 2 bad usage or input · 3 access
+// denied (`access explain`) · 4 environment failure (disk, database).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -13,6 +13,7 @@
 
 #include "app/ledger_tasks.h"
 #include "core/clock.h"
+#include "custody_commands.h"
 #include "ledger/export.h"
 #include "ledger/ledger.h"
 #include "ledger/verifier.h"
@@ -167,6 +168,26 @@ int main(int argc, char** argv) {
   auto* status_cmd = ledger_cmd->add_subcommand("status", "Events, root and events by kind");
   add_data(status_cmd);
 
+  std::string kind, badge, serial, at;
+  auto* import_cmd = app.add_subcommand(
+      "import", "Import sites, lockers, types, people or items from CSV (docs/import.md)");
+  import_cmd->add_option("kind", kind, "sites | lockers | types | people | items")->required();
+  import_cmd->add_option("file", file, "CSV file with a header row")->required();
+  add_data(import_cmd);
+  auto* access_cmd = app.add_subcommand("access", "Access decisions, with their reasons");
+  access_cmd->require_subcommand(1);
+  auto* explain = access_cmd->add_subcommand(
+      "explain", "May this person take this item now? ALLOW (exit 0) or DENY (exit 3) and why");
+  add_data(explain);
+  explain->add_option("--badge", badge, "Badge of the person")->required();
+  explain->add_option("--item", serial, "Serial of the item")->required();
+  explain->add_option("--at", at, "Instant, ISO-8601 (default now), e.g. 2026-11-22T18:00:00Z");
+  auto* list = access_cmd->add_subcommand(
+      "list", "What this person may take now, and what is withheld and why");
+  add_data(list);
+  list->add_option("--badge", badge, "Badge of the person")->required();
+  list->add_option("--at", at, "Instant, ISO-8601 (default now)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -174,6 +195,9 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kExitUsage;
   }
   size_given = size_opt->count() > 0;
+  if (import_cmd->parsed()) return cli::RunImport(data, kind, file);
+  if (explain->parsed()) return cli::RunAccessExplain(data, badge, serial, at);
+  if (list->parsed()) return cli::RunAccessList(data, badge, at);
 
   if (init->parsed()) {
     auto site = OpenSite(data, site_code, true);

@@ -1,0 +1,227 @@
+#include "custody_commands.h"
+
+#include <sys/stat.h>
+
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "app/agency.h"
+#include "app/csv_import.h"
+#include "core/clock.h"
+#include "ledger/ledger.h"
+#include "policy/policy.h"
+#include "store/argon2_pins.h"
+#include "store/files.h"
+#include "store/sqlite/sqlite_credential_vault.h"
+#include "store/sqlite/sqlite_ledger_store.h"
+#include "store/tzdb_zones.h"
+
+namespace custodian::cli {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kExitUsage = 2;
+constexpr int kExitDeny = 3;
+constexpr int kExitEnvironment = 4;
+constexpr const char* kAgencySite = "agency";
+
+int Fail(const core::Status& s) {
+  std::cerr << "error: " << s.ToString() << "\n";
+  switch (s.code()) {
+    case core::StatusCode::kInvalidArgument:
+    case core::StatusCode::kNotFound:
+    case core::StatusCode::kAlreadyExists:
+    case core::StatusCode::kFailedPrecondition:
+      return kExitUsage;
+    case core::StatusCode::kDataLoss:
+      return 1;
+    default:
+      return kExitEnvironment;
+  }
+}
+
+// A data directory opened for custody work: store, key, ledger and the replayed agency.
+struct Opened {
+  std::unique_ptr<store::SqliteLedgerStore> store;
+  std::optional<ledger::NoteSigner> signer;
+  core::SystemClock clock;
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<app::Agency> agency;
+};
+
+core::Result<std::unique_ptr<Opened>> Open(const std::string& data, bool create) {
+  const fs::path dir(data);
+  if (!create && !fs::exists(dir / "ledger.db")) {
+    return core::NotFoundError("no ledger in " + data + " (import sites first, or run " +
+                               "`custodian ledger init --data " + data + "`)");
+  }
+  CUSTODIAN_RETURN_IF_ERROR(store::EnsureDirectory(dir));
+  auto o = std::make_unique<Opened>();
+  CUSTODIAN_ASSIGN_OR_RETURN(o->store,
+                             store::SqliteLedgerStore::Open((dir / "ledger.db").string()));
+  CUSTODIAN_ASSIGN_OR_RETURN(auto meta, o->store->ReadMeta());
+  const std::string origin = meta ? meta->origin : ledger::OriginForSite(kAgencySite);
+  bool created = false;
+  CUSTODIAN_ASSIGN_OR_RETURN(auto signer, store::LoadOrCreateSiteKey(dir, origin, &created));
+  o->signer.emplace(std::move(signer));
+  if (created) {
+    std::cerr << "created the key for " << origin << "; public key (give it to auditors):\n"
+              << o->signer->Verifier().VerifierKey() << "\n";
+  }
+  CUSTODIAN_ASSIGN_OR_RETURN(o->ledger,
+                             ledger::Ledger::Open(*o->store, *o->signer, o->clock, kAgencySite));
+  CUSTODIAN_ASSIGN_OR_RETURN(o->agency, app::Agency::Open(*o->ledger, *o->store));
+  return o;
+}
+
+// "2026-11-22T10:00:00Z", "2026-11-22T10:00Z" or with an offset "+01:00"; empty = now.
+core::Result<domain::Micros> ParseInstant(const std::string& at, const core::Clock& clock) {
+  if (at.empty()) return clock.NowMicros();
+  auto bad = [&] {
+    return core::InvalidArgumentError("--at \"" + at +
+                                      "\" is not an ISO-8601 instant such as "
+                                      "2026-11-22T18:00:00Z or 2026-11-22T13:00-05:00");
+  };
+  if (at.size() < 17 || at[10] != 'T') return bad();
+  auto date = domain::ParseDate(std::string_view(at).substr(0, 10));
+  if (!date) return bad();
+  auto num = [&](size_t pos, int& out) {
+    auto [p, ec] = std::from_chars(at.data() + pos, at.data() + pos + 2, out);
+    return ec == std::errc() && p == at.data() + pos + 2;
+  };
+  int h = 0, m = 0, s = 0;
+  size_t pos = 16;
+  if (!num(11, h) || at[13] != ':' || !num(14, m) || h > 23 || m > 59) return bad();
+  if (pos < at.size() && at[pos] == ':') {
+    if (pos + 3 > at.size() || !num(pos + 1, s) || s > 59) return bad();
+    pos += 3;
+  }
+  int offset_min = 0;
+  const std::string rest = at.substr(pos);
+  if (rest == "Z") {
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int oh = 0, om = 0;
+    if (!num(pos + 1, oh) || !num(pos + 4, om) || oh > 14 || om > 59) return bad();
+    offset_min = (rest[0] == '+' ? 1 : -1) * (oh * 60 + om);
+  } else {
+    return bad();
+  }
+  const int64_t seconds =
+      date->time_since_epoch().count() * 86400LL + h * 3600 + m * 60 + s - offset_min * 60LL;
+  return seconds * 1'000'000;
+}
+
+void PrintReasons(const policy::Decision& d) {
+  for (const auto& r : d.reasons) std::cout << "  " << r.code << ": " << r.sentence << "\n";
+  for (const auto& r : d.requirements)
+    std::cout << "  requires " << r.code << ": " << r.sentence << "\n";
+}
+
+}  // namespace
+
+int RunImport(const std::string& data, const std::string& kind_name, const std::string& file) {
+  auto kind = app::ParseImportKind(kind_name);
+  if (!kind) return Fail(kind.error());
+  auto csv = store::ReadFile(file);
+  if (!csv) return Fail(csv.error());
+  auto o = Open(data, /*create=*/true);
+  if (!o) return Fail(o.error());
+  app::ImportEnv env;
+  env.zone_exists = [](std::string_view name) { return store::FindZone(name).has_value(); };
+  env.new_pin = [] { return store::RandomPin(6); };
+  auto plan = app::PlanImport(*kind, *csv, (*o)->agency->Snapshot(), env);
+  if (!plan) return Fail(plan.error().Annotate(file));
+  if (!plan->pins.empty()) {
+    // Hashes first: a person recorded without a stored hash could never log in (safe), a hash
+    // without its person is never used.
+    store::Argon2PinHasher hasher;
+    std::vector<std::pair<std::string, std::string>> hashes;
+    for (const auto& [badge, pin] : plan->pins) {
+      auto h = hasher.Hash(pin);
+      if (!h) return Fail(h.error());
+      hashes.emplace_back(badge, *h);
+    }
+    auto vault = store::SqliteCredentialVault::Open((fs::path(data) / "credentials.db").string());
+    if (!vault) return Fail(vault.error());
+    if (auto s = (*vault)->PutPinHashes(hashes); !s.ok()) return Fail(s);
+  }
+  if (auto s = (*o)->agency->Record("cli:import", plan->events); !s.ok()) {
+    return Fail(s.Annotate(file));
+  }
+  if (!plan->generated_pin_badges.empty()) {
+    const std::string letter = file + ".pins";
+    std::string text = "badge,name,pin\n";
+    const domain::State state = (*o)->agency->Snapshot();
+    for (const auto& badge : plan->generated_pin_badges) {
+      for (const auto& [b, pin] : plan->pins) {
+        if (b == badge)
+          text += badge + "," + state.FindPerson(badge)->person.name + "," + pin + "\n";
+      }
+    }
+    if (auto s = store::WriteFileDurably(letter, core::AsBytes(text),
+                                         fs::perms::owner_read | fs::perms::owner_write);
+        !s.ok())
+      return Fail(s);
+    std::cout << "wrote " << plan->generated_pin_badges.size() << " generated PINs to " << letter
+              << " (mode 0600: hand them out, then delete the file)\n";
+  }
+  std::cout << "imported " << plan->events.size() << " " << kind_name << " from " << file << "\n";
+  return 0;
+}
+
+int RunAccessExplain(const std::string& data, const std::string& badge, const std::string& serial,
+                     const std::string& at) {
+  auto o = Open(data, false);
+  if (!o) return Fail(o.error());
+  auto now = ParseInstant(at, (*o)->clock);
+  if (!now) return Fail(now.error());
+  const domain::State state = (*o)->agency->Snapshot();
+  const domain::ItemState* item = state.FindItem(serial);
+  domain::CompartmentKey where = item ? item->item.home : domain::CompartmentKey{};
+  const domain::Site* site = state.FindSite(where.site);
+  const domain::TimeZone* zone = nullptr;
+  if (site) {
+    if (auto z = store::FindZone(site->timezone)) zone = *z;
+  }
+  const policy::Decision d = policy::Decide(state, badge, serial, where, zone, *now);
+  std::cout << (d.allow ? "ALLOW" : "DENY") << "\n";
+  PrintReasons(d);
+  return d.allow ? 0 : kExitDeny;
+}
+
+int RunAccessList(const std::string& data, const std::string& badge, const std::string& at) {
+  auto o = Open(data, false);
+  if (!o) return Fail(o.error());
+  auto now = ParseInstant(at, (*o)->clock);
+  if (!now) return Fail(now.error());
+  const domain::State state = (*o)->agency->Snapshot();
+  const domain::PersonState* person = state.FindPerson(badge);
+  if (person == nullptr) return Fail(core::NotFoundError("unknown badge \"" + badge + "\""));
+  for (const auto& [code, site] : state.sites) {
+    if (!person->person.all_sites && person->person.sites.count(code) == 0) continue;
+    const domain::TimeZone* zone = nullptr;
+    if (auto z = store::FindZone(site.timezone)) zone = *z;
+    const policy::Availability a = policy::ListAvailable(state, badge, code, zone, *now);
+    std::cout << "site " << code << " (" << site.name << "): " << a.allowed.size()
+              << " may be taken, " << a.withheld.size() << " withheld\n";
+    for (const auto& offer : a.allowed) {
+      const auto* i = state.FindItem(offer.serial);
+      std::cout << "  take " << offer.serial << " (" << i->item.type << ") from "
+                << i->item.home.ToString();
+      if (i->charge_percent) std::cout << ", charge " << *i->charge_percent << "%";
+      std::cout << "\n";
+      for (const auto& r : offer.decision.requirements)
+        std::cout << "    requires: " << r.sentence << "\n";
+    }
+    for (const auto& offer : a.withheld) {
+      std::cout << "  withheld " << offer.serial << "\n";
+      for (const auto& r : offer.decision.reasons)
+        std::cout << "    " << r.code << ": " << r.sentence << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace custodian::cli
