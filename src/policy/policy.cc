@@ -39,9 +39,11 @@
 // Requirements are not reasons: a two-person type always carries second_person_required, whether
 // or not the sign-out is allowed, so the terminal can say what would still have to happen.
 //
-// Cost: an allowed decision allocates nothing beyond its lookups (sentences are built only for a
-// reason that applies). ListAvailable() resolves the person, the local time and the number of
-// items held once for all items of the site.
+// Cost: an allowed decision allocates nothing beyond its look-ups (sentences are built only for a
+// reason that applies). Counting the items a person holds walks state.items, because State keeps
+// no index by badge; at 5,000 items that walk is nearly all of a Decide(). ListAvailable() does it
+// once per call, resolves the person and the local time once, checks role, certifications and
+// licence once per item type that passes them, and finds home compartments in a per-call table.
 #include "policy/policy.h"
 
 #include <algorithm>
@@ -74,8 +76,7 @@ struct Context {
   std::optional<domain::LocalTime> local;  // none: unknown time zone
   domain::Micros now = 0;
   const Settings& settings;
-  std::string_view site;  // the one the flags below were computed for
-  bool at_site = false;
+  bool at_site = false;  // the person's sites include the site decided for
   bool armorer_at_site = false;
   int held = 0;
   const SiteCompartments* compartments = nullptr;  // ListAvailable: the site's, indexed
@@ -92,24 +93,18 @@ int CountHeld(const domain::State& state, std::string_view badge) {
   return n;
 }
 
-bool InScope(const domain::Person& p, std::string_view site) {
-  return p.all_sites || p.sites.count(std::string(site)) > 0;
-}
-
-void ScopeTo(Context& ctx, std::string_view site) {
-  ctx.site = site;
-  if (ctx.person == nullptr) return;
-  ctx.at_site = InScope(ctx.person->person, site);
-  ctx.armorer_at_site = ctx.at_site && ctx.person->person.roles.count(Role::kArmorer) > 0;
-}
-
+// site: the compartment's (Decide) or the one listed (ListAvailable; every item listed is there).
 Context MakeContext(const domain::State& state, std::string_view badge,
                     const domain::TimeZone* zone, domain::Micros now, const Settings& settings,
                     std::string_view site) {
-  Context ctx{state, badge, state.FindPerson(badge), std::nullopt, now, settings, site};
+  Context ctx{state, badge, state.FindPerson(badge), std::nullopt, now, settings};
   if (zone != nullptr) ctx.local = zone->ToLocal(now);
-  if (ctx.person != nullptr) ctx.held = CountHeld(state, badge);
-  ScopeTo(ctx, site);
+  if (ctx.person != nullptr) {
+    const domain::Person& p = ctx.person->person;
+    ctx.held = CountHeld(state, badge);
+    ctx.at_site = p.all_sites || p.sites.count(std::string(site)) > 0;
+    ctx.armorer_at_site = ctx.at_site && p.roles.count(Role::kArmorer) > 0;
+  }
   return ctx;
 }
 

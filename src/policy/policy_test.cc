@@ -591,6 +591,21 @@ TEST(ListAvailable, WithholdsInSerialOrderWithReasons) {
   EXPECT_THAT(Codes(a.withheld[2].decision.reasons), ElementsAre("charge_low"));
 }
 
+TEST(ListAvailable, WithholdsItemWhoseHomeCompartmentWasNeverDefined) {
+  // Given an item replayed from a ledger whose compartment definition is missing (Check() would
+  // have refused it; Apply() does not look).
+  // A crowded site, so the look-up meets other compartments on its way.
+  World w = Armory();
+  for (int i = 0; i < 40; ++i) w.Compartment({"HQ", "Z", std::to_string(10 + i)});
+  w.events.push_back(domain::ItemDefined{{"T-99", "CEW", Tag(99), {"HQ", "Z", "9"}, 500}});
+  w.Charge("T-99", 90);
+  Availability a = ListAvailable(w.Build(), "1001", "HQ", kNewYork, kNow);
+  EXPECT_THAT(Serials(a.withheld), ElementsAre("E-1", "T-99"));
+  EXPECT_THAT(a.withheld[1].decision.reasons,
+              ElementsAre(Reason{"unknown_compartment",
+                                 "CEW T-99 withheld: compartment HQ/Z/9 is not defined."}));
+}
+
 TEST(ListAvailable, WithholdsEverythingFromUnknownBadge) {
   Availability a = ListAvailable(Armory().Build(), "9999", "HQ", kNewYork, kNow);
   EXPECT_THAT(a.allowed, IsEmpty());
@@ -837,7 +852,8 @@ struct Arena {
   Micros now = 0;
 };
 
-// A random world: two sites, up to 3 types, up to 9 items, one person "P" with random roles,
+// A random world: two sites, up to 3 types, up to 9 items (and some empty compartments; now and
+// then an item whose home was never defined), one person "P" with random roles,
 // sites, certifications (expiring a few days either side of today), licence and schedule, and an
 // instant near a DST change or an ordinary day of 2026.
 Arena GenArena() {
@@ -867,11 +883,19 @@ Arena GenArena() {
     type.service_every_days = *rc::gen::element(0, 1, 30);
     apply(domain::ItemTypeDefined{type});
   }
+  const int nempty = *rc::gen::inRange(0, 40);  // compartments with nothing in them
+  for (int i = 0; i < nempty; ++i) {
+    const CompartmentKey k{*rc::gen::elementOf(sites), *rc::gen::element<std::string>("A", "B"),
+                           std::to_string(*rc::gen::inRange(0, 30))};
+    apply(domain::CompartmentDefined{{k, domain::CompartmentSize::kSmall, {}}});
+  }
   const int nitems = *rc::gen::inRange(1, 10);
   for (int i = 0; i < nitems; ++i) {
     const std::string serial = "S" + std::to_string(i);
     const CompartmentKey home{*rc::gen::elementOf(sites), "A", std::to_string(i)};
-    apply(domain::CompartmentDefined{{home, domain::CompartmentSize::kSmall, {}}});
+    if (*rc::gen::inRange(0, 8) != 0) {  // else a replayed item whose home was never defined
+      apply(domain::CompartmentDefined{{home, domain::CompartmentSize::kSmall, {}}});
+    }
     apply(domain::ItemDefined{
         {serial, "T" + std::to_string(*rc::gen::inRange(0, ntypes)), Tag(i), home, 100}});
     if (*rc::gen::inRange(0, 4) == 0) apply(domain::ProblemReported{"P", serial, "broken"});
