@@ -60,6 +60,47 @@ core::Status CheckText(std::string_view what, std::string_view s, size_t min, si
   return core::Status::Ok();
 }
 
+// CheckText without building a Status when the text is fine: what parsing calls per field.
+bool IsValidText(std::string_view s, size_t min, size_t max) {
+  return s.size() >= min && s.size() <= max && IsValidUtf8(s);
+}
+
+// A bounds-checked big-endian reader over a record, inline so that parsing costs no call per
+// field (the verifier parses every record).
+class RecordReader {
+ public:
+  explicit RecordReader(core::ByteSpan data) : data_(data) {}
+  template <typename T>
+  bool ReadInt(T& v) {
+    if (remaining() < sizeof(T)) return false;
+    T x = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) x = static_cast<T>(x << 8 | data_[pos_ + i]);
+    v = x;
+    pos_ += sizeof(T);
+    return true;
+  }
+  bool ReadBytes(size_t n, core::ByteSpan& v) {
+    if (remaining() < n) return false;
+    v = data_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  // A u16 length, then that many bytes.
+  bool ReadText(std::string_view& v) {
+    uint16_t n = 0;
+    core::ByteSpan b;
+    if (!ReadInt(n) || !ReadBytes(n, b)) return false;
+    v = core::AsChars(b);
+    return true;
+  }
+  size_t remaining() const { return data_.size() - pos_; }
+  size_t position() const { return pos_; }
+
+ private:
+  core::ByteSpan data_;
+  size_t pos_ = 0;
+};
+
 void AppendString16(core::Bytes& out, std::string_view s) {
   core::AppendU16(out, static_cast<uint16_t>(s.size()));
   out.insert(out.end(), s.begin(), s.end());
@@ -126,51 +167,44 @@ core::Bytes EncodeEvent(const Event& e) {
 }
 
 core::Result<EventView> ParseEvent(core::ByteSpan record) {
-  core::ByteReader r(record);
+  RecordReader r(record);
   EventView e;
   uint8_t version = 0;
-  if (!r.ReadU8(version)) return InvalidArgumentError("empty record");
+  if (!r.ReadInt(version)) return InvalidArgumentError("empty record");
   if (version != kRecordVersion) {
     return InvalidArgumentError("unknown record version " + std::to_string(version));
   }
   uint64_t time = 0;
   core::ByteSpan prev;
-  if (!r.ReadU64(e.index) || !r.ReadU64(time) || !r.ReadBytes(32, prev)) {
+  if (!r.ReadInt(e.index) || !r.ReadInt(time) || !r.ReadBytes(32, prev)) {
     return InvalidArgumentError("record is truncated in its fixed header");
   }
   e.time_us = static_cast<int64_t>(time);
   e.prev_hash = prev.data();
-  auto read_text = [&](std::string_view& out) {
-    uint16_t n = 0;
-    core::ByteSpan b;
-    if (!r.ReadU16(n) || !r.ReadBytes(n, b)) return false;
-    out = core::AsChars(b);
-    return true;
-  };
-  if (!read_text(e.site)) return InvalidArgumentError("record is truncated in the site");
-  if (!read_text(e.actor)) return InvalidArgumentError("record is truncated in the actor");
-  if (!read_text(e.kind)) return InvalidArgumentError("record is truncated in the kind");
+  if (!r.ReadText(e.site)) return InvalidArgumentError("record is truncated in the site");
+  if (!r.ReadText(e.actor)) return InvalidArgumentError("record is truncated in the actor");
+  if (!r.ReadText(e.kind)) return InvalidArgumentError("record is truncated in the kind");
   if (!IsValidSiteCode(e.site)) return InvalidArgumentError("record field: bad site code");
   if (!IsValidKind(e.kind)) return InvalidArgumentError("record field: bad event kind");
-  if (auto st = CheckText("actor", e.actor, 0, kMaxActorLength); !st.ok()) {
-    return st.Annotate("record field");
+  if (!IsValidText(e.actor, 0, kMaxActorLength)) {
+    return CheckText("actor", e.actor, 0, kMaxActorLength).Annotate("record field");
   }
-  if (!r.ReadU16(e.subject_count)) {
+  if (!r.ReadInt(e.subject_count)) {
     return InvalidArgumentError("record is truncated in the subjects");
   }
   if (e.subject_count > kMaxSubjects) return InvalidArgumentError("record has too many subjects");
   const size_t subjects_start = r.position();
   for (uint16_t i = 0; i < e.subject_count; ++i) {
     std::string_view subject;
-    if (!read_text(subject)) return InvalidArgumentError("record is truncated in a subject");
-    if (auto st = CheckText("subject", subject, 1, kMaxSubjectLength); !st.ok()) {
-      return st.Annotate("record field");
+    if (!r.ReadText(subject)) return InvalidArgumentError("record is truncated in a subject");
+    if (!IsValidText(subject, 1, kMaxSubjectLength)) {
+      return CheckText("subject", subject, 1, kMaxSubjectLength).Annotate("record field");
     }
   }
   e.subjects = record.subspan(subjects_start, r.position() - subjects_start);
   uint32_t payload_size = 0;
   core::ByteSpan payload;
-  if (!r.ReadU32(payload_size) || payload_size > kMaxPayloadLength ||
+  if (!r.ReadInt(payload_size) || payload_size > kMaxPayloadLength ||
       !r.ReadBytes(payload_size, payload)) {
     return InvalidArgumentError("record payload is truncated or too long");
   }

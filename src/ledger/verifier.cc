@@ -93,42 +93,75 @@ const MerkleFrontier& LogVerifier::PreviousFrontier() {
   return previous_frontier_;
 }
 
-bool LogVerifier::AddBlock(std::span<const core::ByteSpan> records,
-                           std::span<const core::Result<EventView>> events,
-                           std::span<const Hash> leaves, const Hash& block_root,
-                           std::span<const MerkleNode> block_nodes) {
-  const uint64_t start = position_;
-  bool fast = !done_ && !broken_ && records.size() == kBlockLeaves && start % kBlockLeaves == 0;
-  // A checkpoint that ends inside the block needs the root at that size: check record by record.
-  for (size_t a = next_anchor_; fast && a < anchors_.size(); ++a) {
-    if (anchors_[a].size >= start + kBlockLeaves) break;
-    fast = false;
+Hash LogVerifier::BlockSubtree(const Block& block, uint64_t start, uint32_t level, size_t offset) {
+  if (level == 0) return block.leaves[offset];
+  uint32_t from = 0;
+  if (level >= kGroupLevel) {
+    from = kGroupLevel;
+    const auto first = block.group_roots.begin() + static_cast<ptrdiff_t>(offset >> kGroupLevel);
+    scratch_.assign(first, first + (ptrdiff_t{1} << (level - kGroupLevel)));
+  } else {
+    const auto first = block.leaves.begin() + static_cast<ptrdiff_t>(offset);
+    scratch_.assign(first, first + (ptrdiff_t{1} << level));
   }
-  const Hash* prev = &last_leaf_;
-  for (size_t i = 0; fast && i < records.size(); ++i) {
-    fast = events[i] && events[i]->index == start + i &&
-           std::memcmp(events[i]->prev_hash, prev->data(), 32) == 0;
-    prev = &leaves[i];
+  for (uint32_t l = from + 1; l <= level; ++l) {
+    const size_t n = scratch_.size() / 2;
+    for (size_t i = 0; i < n; ++i) scratch_[i] = NodeHash(scratch_[2 * i], scratch_[2 * i + 1]);
+    scratch_.resize(n);
+    if (l < kStoredNodeLevel || l == level) continue;  // the subtree itself: see AddBlock
+    for (size_t i = 0; i < n; ++i) nodes_.push_back({l, ((start + offset) >> l) + i, scratch_[i]});
+  }
+  return scratch_[0];
+}
+
+bool LogVerifier::AddBlock(const Block& block) {
+  const uint64_t start = position_;
+  const size_t n = block.records.size();
+  bool fast = !done_ && !broken_ && block.linked && n > 0 && n <= kBlockLeaves &&
+              block.leaves.size() == n && block.group_roots.size() == n / kGroupLeaves &&
+              start % kBlockLeaves == 0 &&
+              (next_anchor_ == anchors_.size() || anchors_[next_anchor_].size > start);
+  if (fast) {
+    const core::Result<EventView> first = ParseEvent(block.records[0]);
+    fast = first && first->index == start &&
+           std::memcmp(first->prev_hash, last_leaf_.data(), last_leaf_.size()) == 0;
   }
   if (!fast) {
-    for (size_t i = 0; i < records.size(); ++i) {
-      if (!Add(events[i], leaves[i])) return false;
+    for (size_t i = 0; i < n; ++i) {
+      if (!Add(ParseEvent(block.records[i]), block.leaves[i])) return false;
     }
     return !done_;
   }
   block_base_ = frontier_;
-  block_leaves_.assign(leaves.begin(), leaves.end());
+  block_leaves_.assign(block.leaves.begin(), block.leaves.end());
   previous_frontier_stale_ = true;
-  completed_.clear();
-  (void)frontier_.AppendSubtree(kBlockLevel, block_root, &completed_);
-  for (const MerkleNode& n : block_nodes) nodes_.push_back(n);
-  for (const MerkleNode& n : completed_) {
-    if (n.level > kBlockLevel) nodes_.push_back(n);  // the block's own nodes came with it
+  second_last_leaf_ = n >= 2 ? block.leaves[n - 2] : last_leaf_;
+  last_leaf_ = block.leaves[n - 1];
+  // Append the block as the largest aligned perfect subtrees that fit, stopping at every
+  // checkpoint inside it to compare roots, as record by record would.
+  size_t appended = 0;
+  while (appended < n) {
+    size_t stop = n;
+    if (next_anchor_ < anchors_.size() && anchors_[next_anchor_].size < start + n) {
+      stop = static_cast<size_t>(anchors_[next_anchor_].size - start);
+    }
+    while (appended < stop) {
+      uint32_t level = kBlockLevel;
+      while (appended % (size_t{1} << level) != 0 || appended + (size_t{1} << level) > stop) {
+        --level;
+      }
+      const Hash root = BlockSubtree(block, start, level, appended);
+      completed_.clear();
+      (void)frontier_.AppendSubtree(level, root, &completed_);
+      for (const MerkleNode& node : completed_) {
+        if (node.level >= kStoredNodeLevel) nodes_.push_back(node);
+      }
+      appended += size_t{1} << level;
+    }
+    position_ = start + appended;
+    if (!CheckAnchorsAtPosition()) return false;
   }
-  second_last_leaf_ = leaves[leaves.size() - 2];
-  last_leaf_ = leaves.back();
-  position_ += kBlockLeaves;
-  return CheckAnchorsAtPosition();
+  return true;
 }
 
 bool LogVerifier::Add(const core::Result<EventView>& event, const Hash& leaf) {
@@ -203,176 +236,247 @@ VerifyReport LogVerifier::Finish() {
 
 namespace {
 
-// Records copied out of the scan, then parsed and leaf-hashed on a second thread while the next
-// batch is read: verification is bound by hashing and reading, and they overlap.
-struct Batch {
-  uint64_t start = 0;  // position of the first record
-  core::Bytes bytes;
-  std::vector<std::pair<size_t, size_t>> spans;  // offset, size in bytes
-  std::vector<core::ByteSpan> records;
-  std::vector<core::Result<EventView>> parsed;
-  std::vector<Hash> leaves;
-  bool whole_block = false;  // an aligned block: its subtree below was computed too
-  Hash block_root{};
-  std::vector<MerkleNode> block_nodes;  // levels kStoredNodeLevel .. kBlockLevel - 1
-  std::vector<Hash> scratch;
+// RFC 6962: a leaf hash is SHA-256(0x00 || record). Keeping each copied record behind this byte
+// makes its leaf hash a single SHA-256 call over contiguous bytes, which is measurably cheaper
+// than LeafHash's two updates.
+constexpr uint8_t kLeafPrefix = 0x00;
 
-  void Clear() {
-    bytes.clear();
-    spans.clear();
-    records.clear();
-    parsed.clear();
-    leaves.clear();
-    block_nodes.clear();
-    whole_block = false;
+// Blocks are hashed and checked in chunks of one group (32 records), claimed by whichever thread
+// is free, so that the reader and the worker share the work whatever its mix of reading and
+// hashing.
+constexpr size_t kChunkLeaves = LogVerifier::kGroupLeaves;
+static_assert(LogVerifier::kGroupLevel < kStoredNodeLevel);
+
+// Up to kBlockLeaves records copied out of the scan, at an aligned position.
+class Block {
+ public:
+  void Reset(uint64_t start) {
+    start_ = start;
+    bytes_.clear();
+    offsets_.clear();
+    next_chunk_ = 0;
+    chunks_done_ = 0;
   }
-  // On the reader thread: the worker's hashing is the longer job, so parsing balances the two.
-  void Parse() {
-    for (core::ByteSpan record : records) parsed.push_back(ParseEvent(record));
+  void Append(core::ByteSpan record) {
+    offsets_.push_back(bytes_.size());
+    bytes_.push_back(kLeafPrefix);
+    bytes_.insert(bytes_.end(), record.begin(), record.end());
   }
-  // On the worker: leaf hashes and, for a whole aligned block, its subtree.
-  void Prepare() {
-    for (const auto& [offset, size] : spans) {
-      core::ByteSpan record(bytes.data() + offset, size);
-      records.push_back(record);
-      leaves.push_back(LeafHash(record));
-    }
-    whole_block =
-        leaves.size() == LogVerifier::kBlockLeaves && start % LogVerifier::kBlockLeaves == 0;
-    if (!whole_block) return;
-    // The block's perfect subtree, level by level; keep the levels the store keeps.
-    scratch = leaves;
-    for (uint32_t level = 1; level <= LogVerifier::kBlockLevel; ++level) {
-      const size_t n = scratch.size() / 2;
-      for (size_t i = 0; i < n; ++i) scratch[i] = NodeHash(scratch[2 * i], scratch[2 * i + 1]);
-      scratch.resize(n);
-      if (level >= kStoredNodeLevel && level < LogVerifier::kBlockLevel) {
-        for (size_t i = 0; i < n; ++i) {
-          block_nodes.push_back({level, (start >> level) + i, scratch[i]});
-        }
+  size_t filling() const { return offsets_.size(); }
+  // No more records: sizes everything the chunks fill in.
+  void Seal() {
+    offsets_.push_back(bytes_.size());
+    const size_t n = offsets_.size() - 1;
+    records_.resize(n);
+    leaves_.resize(n);
+    group_roots_.resize(n / kChunkLeaves);
+    chunks_.assign((n + kChunkLeaves - 1) / kChunkLeaves, Chunk{});
+  }
+
+  // Scheduling, guarded by the pipeline's mutex.
+  bool Unclaimed() const { return next_chunk_ < chunks_.size(); }
+  size_t Claim() { return next_chunk_++; }
+  bool ChunkDone() { return ++chunks_done_ == chunks_.size(); }
+  bool Complete() const { return chunks_done_ == chunks_.size(); }
+
+  // On any thread, once per chunk: leaf hashes, the checks of LogVerifier::Block::linked inside
+  // the chunk, and the group's root if the chunk is whole.
+  void HashChunk(size_t c) {
+    const size_t begin = c * kChunkLeaves;
+    const size_t end = std::min(begin + kChunkLeaves, records_.size());
+    Chunk& chunk = chunks_[c];
+    bool linked = true;
+    for (size_t i = begin; i < end; ++i) {
+      const core::ByteSpan prefixed(bytes_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]);
+      records_[i] = prefixed.subspan(1);
+      leaves_[i] = Sha256(prefixed);
+      if (!linked) continue;  // the verifier will look at each record anyway
+      const core::Result<EventView> event = ParseEvent(records_[i]);
+      linked = event && event->index == start_ + i;
+      if (!linked) continue;
+      if (i == begin) {
+        chunk.first_prev = event->prev_hash;
+      } else {
+        linked = std::memcmp(event->prev_hash, leaves_[i - 1].data(), kHashSize) == 0;
       }
     }
-    block_root = scratch[0];
-    block_nodes.push_back(
-        {LogVerifier::kBlockLevel, start >> LogVerifier::kBlockLevel, block_root});
+    chunk.linked = linked;
+    if (end - begin < kChunkLeaves) return;
+    Hash level[kChunkLeaves / 2];
+    for (size_t i = 0; i < kChunkLeaves / 2; ++i) {
+      level[i] = NodeHash(leaves_[begin + 2 * i], leaves_[begin + 2 * i + 1]);
+    }
+    for (size_t n = kChunkLeaves / 4; n >= 1; n /= 2) {
+      for (size_t i = 0; i < n; ++i) level[i] = NodeHash(level[2 * i], level[2 * i + 1]);
+    }
+    group_roots_[c] = level[0];
   }
+
+  // Once every chunk is done: the block, with the links between its chunks checked.
+  LogVerifier::Block Finish() const {
+    bool linked = true;
+    for (size_t c = 0; c < chunks_.size() && linked; ++c) {
+      linked = chunks_[c].linked &&
+               (c == 0 || std::memcmp(chunks_[c].first_prev, leaves_[c * kChunkLeaves - 1].data(),
+                                      kHashSize) == 0);
+    }
+    return LogVerifier::Block{records_, leaves_, group_roots_, linked};
+  }
+
+ private:
+  static constexpr size_t kHashSize = sizeof(Hash);
+  struct Chunk {
+    bool linked = false;
+    const uint8_t* first_prev = nullptr;  // prev_hash of the chunk's first record
+  };
+
+  uint64_t start_ = 0;           // position of the first record
+  core::Bytes bytes_;            // the records, each behind kLeafPrefix
+  std::vector<size_t> offsets_;  // where each record's prefix starts; then, once sealed, the end
+  std::vector<core::ByteSpan> records_;
+  std::vector<Hash> leaves_;
+  std::vector<Hash> group_roots_;
+  std::vector<Chunk> chunks_;
+  size_t next_chunk_ = 0;
+  size_t chunks_done_ = 0;
 };
 
+// Verification is bound by reading and by hashing. The reader thread (the scan's) copies records
+// into blocks; a worker hashes and checks their chunks as they come, and so does the reader
+// whenever older blocks still have chunks left, before reading on; it then feeds complete blocks
+// to the verifier in order.
 class BatchPipeline {
  public:
-  explicit BatchPipeline(LogVerifier& v) : verifier_(v), worker_([this] { Work(); }) {}
+  explicit BatchPipeline(LogVerifier& v)
+      : verifier_(v), free_(std::move(spare_blocks_)), worker_([this] { Work(); }) {}
   ~BatchPipeline() {
     {
       std::lock_guard l(mu_);
       stop_ = true;
     }
-    cv_.notify_all();
+    work_cv_.notify_all();
     worker_.join();
+    spare_blocks_ = std::move(free_);
+    for (auto& b : in_flight_) spare_blocks_.push_back(std::move(b));
+    if (current_) spare_blocks_.push_back(std::move(current_));
   }
   // Adds a record; returns false once the verifier has its verdict.
   bool Add(core::ByteSpan record) {
-    if (!current_) {
-      current_ = TakeFree();
-      current_->start = submitted_;
-    }
+    if (!current_) current_ = TakeFree();
+    current_->Append(record);
     ++submitted_;
-    current_->spans.emplace_back(current_->bytes.size(), record.size());
-    current_->bytes.insert(current_->bytes.end(), record.begin(), record.end());
-    if (current_->spans.size() >= kBatchRecords) {
-      Submit();
-      while (InFlight() >= kMaxInFlight) {
-        if (!ConsumeOne()) return false;
-      }
-    }
-    return !finished_;
+    if (current_->filling() < LogVerifier::kBlockLeaves) return true;
+    Publish();
+    return Drain(/*all=*/false);
   }
   void Finish() {
-    if (current_ && !current_->spans.empty()) Submit();
-    while (InFlight() > 0 && ConsumeOne()) {
-    }
+    if (finished_) return;
+    if (current_) Publish();
+    (void)Drain(/*all=*/true);
   }
 
  private:
-  static constexpr size_t kBatchRecords = LogVerifier::kBlockLeaves;
+  // Blocks published and not yet fed to the verifier, at most: two being hashed, one being read
+  // meanwhile.
   static constexpr size_t kMaxInFlight = 3;
 
-  std::unique_ptr<Batch> TakeFree() {
-    std::lock_guard l(mu_);
-    if (free_.empty()) return std::make_unique<Batch>();
-    auto b = std::move(free_.back());
-    free_.pop_back();
-    b->Clear();
-    return b;
-  }
-  size_t InFlight() {
-    std::lock_guard l(mu_);
-    return todo_.size() + done_.size() + (busy_ ? 1 : 0);
-  }
-  void Submit() {
+  std::unique_ptr<Block> TakeFree() {
+    std::unique_ptr<Block> b;
     {
       std::lock_guard l(mu_);
-      todo_.push_back(std::move(current_));
-    }
-    cv_.notify_all();
-  }
-  // Runs the next prepared batch through the verifier, in order. False once it has a verdict.
-  bool ConsumeOne() {
-    std::unique_ptr<Batch> b;
-    {
-      std::unique_lock l(mu_);
-      cv_.wait(l, [&] { return !done_.empty(); });
-      b = std::move(done_.front());
-      done_.pop_front();
-    }
-    if (!finished_) {
-      b->Parse();
-      if (b->whole_block) {
-        if (!verifier_.AddBlock(b->records, b->parsed, b->leaves, b->block_root, b->block_nodes)) {
-          finished_ = true;
-        }
-      } else {
-        for (size_t i = 0; i < b->spans.size() && !finished_; ++i) {
-          if (!verifier_.Add(b->parsed[i], b->leaves[i])) finished_ = true;
-        }
+      if (!free_.empty()) {
+        b = std::move(free_.back());
+        free_.pop_back();
       }
     }
-    std::lock_guard l(mu_);
-    free_.push_back(std::move(b));
+    if (!b) b = std::make_unique<Block>();
+    b->Reset(submitted_);
+    return b;
+  }
+  void Publish() {
+    current_->Seal();
+    {
+      std::lock_guard l(mu_);
+      in_flight_.push_back(std::move(current_));
+    }
+    work_cv_.notify_one();
+  }
+  // Feeds complete blocks to the verifier, in order, and hashes chunks of blocks before the newest
+  // (of every block if `all`) until there are none left to claim and fewer than kMaxInFlight
+  // blocks are in flight (none if `all`). False once the verifier has its verdict.
+  bool Drain(bool all) {
+    std::unique_lock l(mu_);
+    while (!finished_) {
+      if (!in_flight_.empty() && in_flight_.front()->Complete()) {
+        std::unique_ptr<Block> b = std::move(in_flight_.front());
+        in_flight_.pop_front();
+        l.unlock();
+        if (!verifier_.AddBlock(b->Finish())) finished_ = true;
+        l.lock();
+        free_.push_back(std::move(b));
+        continue;
+      }
+      const size_t help = in_flight_.size() - (all || in_flight_.empty() ? 0 : 1);
+      Block* unclaimed = nullptr;
+      for (size_t i = 0; i < help && unclaimed == nullptr; ++i) {
+        if (in_flight_[i]->Unclaimed()) unclaimed = in_flight_[i].get();
+      }
+      if (unclaimed != nullptr) {
+        const size_t c = unclaimed->Claim();
+        l.unlock();
+        unclaimed->HashChunk(c);
+        l.lock();
+        (void)unclaimed->ChunkDone();
+        continue;
+      }
+      if (in_flight_.size() < (all ? 1 : kMaxInFlight)) break;
+      // The worker is finishing the oldest block's last chunks.
+      reader_waiting_ = true;
+      done_cv_.wait(l);
+      reader_waiting_ = false;
+    }
     return !finished_;
   }
   void Work() {
-    for (;;) {
-      std::unique_ptr<Batch> b;
-      {
-        std::unique_lock l(mu_);
-        cv_.wait(l, [&] { return stop_ || !todo_.empty(); });
-        if (todo_.empty()) return;
-        b = std::move(todo_.front());
-        todo_.pop_front();
-        busy_ = true;
+    std::unique_lock l(mu_);
+    while (!stop_) {
+      Block* unclaimed = nullptr;
+      for (const auto& b : in_flight_) {
+        if (b->Unclaimed()) {
+          unclaimed = b.get();
+          break;
+        }
       }
-      b->Prepare();
-      {
-        std::lock_guard l(mu_);
-        done_.push_back(std::move(b));
-        busy_ = false;
+      if (unclaimed == nullptr) {
+        work_cv_.wait(l);
+        continue;
       }
-      cv_.notify_all();
+      const size_t c = unclaimed->Claim();
+      l.unlock();
+      unclaimed->HashChunk(c);
+      l.lock();
+      if (unclaimed->ChunkDone() && reader_waiting_) done_cv_.notify_one();
     }
   }
 
   LogVerifier& verifier_;
-  std::unique_ptr<Batch> current_;
+  std::unique_ptr<Block> current_;  // being filled by the reader
   uint64_t submitted_ = 0;
   bool finished_ = false;
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::unique_ptr<Batch>> todo_, done_;
-  std::vector<std::unique_ptr<Batch>> free_;
-  bool busy_ = false;
+  std::condition_variable work_cv_;               // the worker waits for chunks to hash
+  std::condition_variable done_cv_;               // the reader waits for the oldest block
+  std::deque<std::unique_ptr<Block>> in_flight_;  // in order
+  std::vector<std::unique_ptr<Block>> free_;
+  // The blocks of the last pipeline on this thread: verifying again in the same process (a server,
+  // the benchmark) reuses their memory instead of faulting in fresh pages every time.
+  static thread_local std::vector<std::unique_ptr<Block>> spare_blocks_;
+  bool reader_waiting_ = false;
   bool stop_ = false;
   std::thread worker_;  // last: started once everything above exists
 };
+
+thread_local std::vector<std::unique_ptr<Block>> BatchPipeline::spare_blocks_;
 
 }  // namespace
 

@@ -52,15 +52,25 @@ class LogVerifier {
   // ParseEvent(record) and LeafHash(record). Returns false once the verdict is known (stop
   // feeding). FeedPipelined below is the usual way in.
   bool Add(const core::Result<EventView>& event, const Hash& leaf);
-  // A whole aligned block of kBlockLeaves records at once (position() must be a multiple of it),
-  // with the root and the stored-level nodes of the block's subtree computed by the caller
-  // (possibly on another thread). Falls back to record-by-record checking whenever anything in
-  // the block needs a closer look, so the verdict is exactly that of calling Add for each record.
+  // Up to kBlockLeaves records at once, at a position that is a multiple of kBlockLeaves, hashed
+  // and checked by the caller (possibly on other threads). Falls back to record-by-record checking
+  // whenever anything in the block needs a closer look, so the verdict is exactly that of calling
+  // Add for each record.
   static constexpr uint32_t kBlockLevel = 10;
   static constexpr uint64_t kBlockLeaves = uint64_t{1} << kBlockLevel;
-  bool AddBlock(std::span<const core::ByteSpan> records,
-                std::span<const core::Result<EventView>> events, std::span<const Hash> leaves,
-                const Hash& block_root, std::span<const MerkleNode> block_nodes);
+  static constexpr uint32_t kGroupLevel = 5;
+  static constexpr uint64_t kGroupLeaves = uint64_t{1} << kGroupLevel;
+  struct Block {
+    std::span<const core::ByteSpan> records;
+    std::span<const Hash> leaves;  // LeafHash of each record
+    // The root of each whole group of kGroupLeaves leaves (the perfect subtree over leaves
+    // [g * kGroupLeaves, (g + 1) * kGroupLeaves)); the rest of the tree is built from these.
+    std::span<const Hash> group_roots;
+    // Every record parses, record i has the index of record 0 plus i, and every record but the
+    // first has the leaf hash of the one before it as prev_hash. (Record 0 is checked here.)
+    bool linked = false;
+  };
+  bool AddBlock(const Block& block);
   uint64_t position() const { return position_; }
   VerifyReport Finish();
   // Merkle nodes at level >= kStoredNodeLevel recomputed so far, to compare with stored ones.
@@ -72,6 +82,9 @@ class LogVerifier {
   // Compares the tree so far with every anchor of exactly this size; false (and Fail) on a
   // mismatch.
   bool CheckAnchorsAtPosition();
+  // The perfect subtree of 2^level leaves from `offset` in `block`, which starts at position
+  // `start`; keeps its nodes below `level` that are at stored levels.
+  Hash BlockSubtree(const Block& block, uint64_t start, uint32_t level, size_t offset);
 
   std::vector<VerifyAnchor> anchors_;  // sorted by size
   size_t next_anchor_ = 0;
@@ -88,6 +101,7 @@ class LogVerifier {
   Hash second_last_leaf_{};
   std::vector<MerkleNode> nodes_;
   std::vector<MerkleNode> completed_;
+  std::vector<Hash> scratch_;
   struct BrokenLink {
     uint64_t position;
     Hash leaf;
@@ -104,9 +118,10 @@ core::Status AddExternalAnchor(const std::optional<Checkpoint>& external,
                                const NoteVerifier& verifier, std::vector<VerifyAnchor>& anchors);
 
 // Runs `scan`, which calls the given function with each record in order (and stops when it returns
-// false), through `verifier` on two threads: records are parsed, hashed and folded into 1,024-event
-// subtrees on a worker while the scan goes on. The verdict is exactly that of calling Add for
-// each record. Returns the scan's own status.
+// false), through `verifier` on two threads: records are copied into 1,024-event blocks, which a
+// worker parses, hashes and folds into 32-event subtrees while the scan goes on; the scanning
+// thread takes its share of that work whenever it is ahead. The verdict is exactly that of
+// calling Add for each record. Returns the scan's own status.
 core::Status FeedPipelined(
     LogVerifier& verifier,
     const std::function<core::Status(const std::function<bool(core::ByteSpan)>&)>& scan);
