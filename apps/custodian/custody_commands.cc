@@ -1,79 +1,47 @@
 #include "custody_commands.h"
 
-#include <sys/stat.h>
-
 #include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "app/agency.h"
 #include "app/csv_import.h"
 #include "core/clock.h"
-#include "ledger/ledger.h"
+#include "data_dir.h"
 #include "policy/policy.h"
 #include "store/argon2_pins.h"
 #include "store/files.h"
 #include "store/sqlite/sqlite_credential_vault.h"
-#include "store/sqlite/sqlite_ledger_store.h"
 #include "store/tzdb_zones.h"
 
 namespace custodian::cli {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr int kExitUsage = 2;
-constexpr int kExitDeny = 3;
-constexpr int kExitEnvironment = 4;
 constexpr const char* kAgencySite = "agency";
 
-int Fail(const core::Status& s) {
-  std::cerr << "error: " << s.ToString() << "\n";
-  switch (s.code()) {
-    case core::StatusCode::kInvalidArgument:
-    case core::StatusCode::kNotFound:
-    case core::StatusCode::kAlreadyExists:
-    case core::StatusCode::kFailedPrecondition:
-      return kExitUsage;
-    case core::StatusCode::kDataLoss:
-      return 1;
-    default:
-      return kExitEnvironment;
-  }
-}
-
-// A data directory opened for custody work: store, key, ledger and the replayed agency.
+// A data directory opened for custody work: the ledger's and the agency replayed from it.
 struct Opened {
-  std::unique_ptr<store::SqliteLedgerStore> store;
-  std::optional<ledger::NoteSigner> signer;
-  core::SystemClock clock;
-  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<DataDir> dir;
   std::unique_ptr<app::Agency> agency;
 };
 
-core::Result<std::unique_ptr<Opened>> Open(const std::string& data, bool create) {
-  const fs::path dir(data);
-  if (!create && !fs::exists(dir / "ledger.db")) {
-    return core::NotFoundError("no ledger in " + data + " (import sites first, or run " +
-                               "`custodian ledger init --data " + data + "`)");
-  }
-  CUSTODIAN_RETURN_IF_ERROR(store::EnsureDirectory(dir));
-  auto o = std::make_unique<Opened>();
-  CUSTODIAN_ASSIGN_OR_RETURN(o->store,
-                             store::SqliteLedgerStore::Open((dir / "ledger.db").string()));
-  CUSTODIAN_ASSIGN_OR_RETURN(auto meta, o->store->ReadMeta());
-  const std::string origin = meta ? meta->origin : ledger::OriginForSite(kAgencySite);
-  bool created = false;
-  CUSTODIAN_ASSIGN_OR_RETURN(auto signer, store::LoadOrCreateSiteKey(dir, origin, &created));
-  o->signer.emplace(std::move(signer));
-  if (created) {
-    std::cerr << "created the key for " << origin << "; public key (give it to auditors):\n"
-              << o->signer->Verifier().VerifierKey() << "\n";
-  }
-  CUSTODIAN_ASSIGN_OR_RETURN(o->ledger,
-                             ledger::Ledger::Open(*o->store, *o->signer, o->clock, kAgencySite));
-  CUSTODIAN_ASSIGN_OR_RETURN(o->agency, app::Agency::Open(*o->ledger, *o->store));
+core::Result<Opened> Open(const std::string& data, bool create) {
+  Opened o;
+  CUSTODIAN_ASSIGN_OR_RETURN(
+      o.dir, OpenDataDir(data, kAgencySite, create,
+                         "import sites first, or run `custodian ledger init --data " + data + "`"));
+  CUSTODIAN_ASSIGN_OR_RETURN(o.agency, app::Agency::Open(*o.dir->ledger, *o.dir->store));
   return o;
+}
+
+// The site's time zone from the system database, or nullptr (the policy then denies).
+const domain::TimeZone* ZoneOf(const domain::Site* site) {
+  if (site == nullptr) return nullptr;
+  auto z = store::FindZone(site->timezone);
+  return z ? *z : nullptr;
 }
 
 // "2026-11-22T10:00:00Z", "2026-11-22T10:00Z" or with an offset "+01:00"; empty = now.
@@ -131,7 +99,7 @@ int RunImport(const std::string& data, const std::string& kind_name, const std::
   app::ImportEnv env;
   env.zone_exists = [](std::string_view name) { return store::FindZone(name).has_value(); };
   env.new_pin = [] { return store::RandomPin(6); };
-  auto plan = app::PlanImport(*kind, *csv, (*o)->agency->Snapshot(), env);
+  auto plan = app::PlanImport(*kind, *csv, o->agency->Snapshot(), env);
   if (!plan) return Fail(plan.error().Annotate(file));
   if (!plan->pins.empty()) {
     // Hashes first: a person recorded without a stored hash could never log in (safe), a hash
@@ -147,17 +115,18 @@ int RunImport(const std::string& data, const std::string& kind_name, const std::
     if (!vault) return Fail(vault.error());
     if (auto s = (*vault)->PutPinHashes(hashes); !s.ok()) return Fail(s);
   }
-  if (auto s = (*o)->agency->Record("cli:import", plan->events); !s.ok()) {
+  if (auto s = o->agency->Record("cli:import", plan->events); !s.ok()) {
     return Fail(s.Annotate(file));
   }
   if (!plan->generated_pin_badges.empty()) {
     const std::string letter = file + ".pins";
     std::string text = "badge,name,pin\n";
-    const domain::State state = (*o)->agency->Snapshot();
-    for (const auto& badge : plan->generated_pin_badges) {
-      for (const auto& [b, pin] : plan->pins) {
-        if (b == badge)
-          text += badge + "," + state.FindPerson(badge)->person.name + "," + pin + "\n";
+    const std::set<std::string> generated(plan->generated_pin_badges.begin(),
+                                          plan->generated_pin_badges.end());
+    const domain::State state = o->agency->Snapshot();
+    for (const auto& [badge, pin] : plan->pins) {
+      if (generated.count(badge)) {
+        text += badge + "," + state.FindPerson(badge)->person.name + "," + pin + "\n";
       }
     }
     if (auto s = store::WriteFileDurably(letter, core::AsBytes(text),
@@ -175,17 +144,13 @@ int RunAccessExplain(const std::string& data, const std::string& badge, const st
                      const std::string& at) {
   auto o = Open(data, false);
   if (!o) return Fail(o.error());
-  auto now = ParseInstant(at, (*o)->clock);
+  auto now = ParseInstant(at, o->dir->clock);
   if (!now) return Fail(now.error());
-  const domain::State state = (*o)->agency->Snapshot();
+  const domain::State state = o->agency->Snapshot();
   const domain::ItemState* item = state.FindItem(serial);
   domain::CompartmentKey where = item ? item->item.home : domain::CompartmentKey{};
-  const domain::Site* site = state.FindSite(where.site);
-  const domain::TimeZone* zone = nullptr;
-  if (site) {
-    if (auto z = store::FindZone(site->timezone)) zone = *z;
-  }
-  const policy::Decision d = policy::Decide(state, badge, serial, where, zone, *now);
+  const policy::Decision d =
+      policy::Decide(state, badge, serial, where, ZoneOf(state.FindSite(where.site)), *now);
   std::cout << (d.allow ? "ALLOW" : "DENY") << "\n";
   PrintReasons(d);
   return d.allow ? 0 : kExitDeny;
@@ -194,16 +159,14 @@ int RunAccessExplain(const std::string& data, const std::string& badge, const st
 int RunAccessList(const std::string& data, const std::string& badge, const std::string& at) {
   auto o = Open(data, false);
   if (!o) return Fail(o.error());
-  auto now = ParseInstant(at, (*o)->clock);
+  auto now = ParseInstant(at, o->dir->clock);
   if (!now) return Fail(now.error());
-  const domain::State state = (*o)->agency->Snapshot();
+  const domain::State state = o->agency->Snapshot();
   const domain::PersonState* person = state.FindPerson(badge);
   if (person == nullptr) return Fail(core::NotFoundError("unknown badge \"" + badge + "\""));
   for (const auto& [code, site] : state.sites) {
     if (!person->person.all_sites && person->person.sites.count(code) == 0) continue;
-    const domain::TimeZone* zone = nullptr;
-    if (auto z = store::FindZone(site.timezone)) zone = *z;
-    const policy::Availability a = policy::ListAvailable(state, badge, code, zone, *now);
+    const policy::Availability a = policy::ListAvailable(state, badge, code, ZoneOf(&site), *now);
     std::cout << "site " << code << " (" << site.name << "): " << a.allowed.size()
               << " may be taken, " << a.withheld.size() << " withheld\n";
     for (const auto& offer : a.allowed) {

@@ -1,8 +1,6 @@
 // custodian: the single executable. main() parses the command line and composes the objects
-// (store, key, clock, ledger); the work itself lives in src/app and src/ledger.
-//
-// Exit codes: 0 success · 1 verification found a problem · 2 bad usage or input · 3 access
-// denied (`access explain`) · 4 environment failure (disk, database).
+// (store, key, clock, ledger); the work itself lives in src/app and src/ledger. Exit codes:
+// data_dir.h.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -14,6 +12,7 @@
 #include "app/ledger_tasks.h"
 #include "core/clock.h"
 #include "custody_commands.h"
+#include "data_dir.h"
 #include "ledger/export.h"
 #include "ledger/ledger.h"
 #include "ledger/verifier.h"
@@ -25,57 +24,16 @@ namespace {
 namespace fs = std::filesystem;
 using namespace custodian;
 
-constexpr int kExitBad = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitEnvironment = 4;
+using cli::DatabasePath;
+using cli::Fail;
+using cli::kExitBad;
+using cli::kExitUsage;
 
-int Fail(const core::Status& s) {
-  std::cerr << "error: " << s.ToString() << "\n";
-  switch (s.code()) {
-    case core::StatusCode::kInvalidArgument:
-    case core::StatusCode::kNotFound:
-    case core::StatusCode::kAlreadyExists:
-    case core::StatusCode::kFailedPrecondition:
-      return kExitUsage;
-    case core::StatusCode::kDataLoss:
-      return kExitBad;
-    default:
-      return kExitEnvironment;
-  }
-}
-
-fs::path DatabasePath(const fs::path& dir) { return dir / "ledger.db"; }
-
-// Everything a command needs to work on a site's data directory.
-struct Site {
-  std::unique_ptr<store::SqliteLedgerStore> store;
-  std::optional<ledger::NoteSigner> signer;
-  std::unique_ptr<ledger::Ledger> ledger;
-  core::SystemClock clock;
-};
-
-core::Result<std::unique_ptr<Site>> OpenSite(const fs::path& dir, const std::string& site_if_new,
-                                             bool create) {
-  if (!create && !fs::exists(DatabasePath(dir))) {
-    return core::NotFoundError("no ledger in " + dir.string() +
-                               " (create one with `custodian ledger init --data " + dir.string() +
-                               "`)");
-  }
-  CUSTODIAN_RETURN_IF_ERROR(store::EnsureDirectory(dir));
-  auto site = std::make_unique<Site>();
-  CUSTODIAN_ASSIGN_OR_RETURN(site->store, store::SqliteLedgerStore::Open(DatabasePath(dir)));
-  CUSTODIAN_ASSIGN_OR_RETURN(auto meta, site->store->ReadMeta());
-  std::string origin = meta ? meta->origin : ledger::OriginForSite(site_if_new);
-  bool created = false;
-  CUSTODIAN_ASSIGN_OR_RETURN(auto signer, store::LoadOrCreateSiteKey(dir, origin, &created));
-  site->signer.emplace(std::move(signer));
-  if (created) {
-    std::cerr << "created the site key for " << origin << "; public key (give it to auditors):\n"
-              << site->signer->Verifier().VerifierKey() << "\n";
-  }
-  CUSTODIAN_ASSIGN_OR_RETURN(
-      site->ledger, ledger::Ledger::Open(*site->store, *site->signer, site->clock, site_if_new));
-  return site;
+// A data directory for the ledger commands; a missing one points at `ledger init`.
+core::Result<std::unique_ptr<cli::DataDir>> OpenSite(const std::string& dir,
+                                                     const std::string& site_if_new, bool create) {
+  return cli::OpenDataDir(dir, site_if_new, create,
+                          "create one with `custodian ledger init --data " + dir + "`");
 }
 
 core::Result<ledger::NoteVerifier> VerifierFor(const fs::path& dir, const std::string& key) {
