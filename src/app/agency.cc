@@ -17,8 +17,10 @@ core::Result<std::unique_ptr<Agency>> Agency::Open(ledger::Ledger& ledger,
                                     " cannot be decoded: " + event.error().message());
           return false;
         }
-        if (!IsDomainKind(event->kind)) return true;  // another family shares the ledger
         auto d = DecodePayload(event->kind, event->payload);
+        if (!d && d.error().code() == core::StatusCode::kNotFound) {
+          return true;  // not a domain event: another family shares the ledger
+        }
         if (!d) {
           bad = core::DataLossError("event " + std::to_string(index) + " (" +
                                     std::string(event->kind) +

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <stdexcept>
 
 namespace custodian::domain {
@@ -103,26 +104,29 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ChargeObserved, serial, percent)
 namespace custodian::app {
 namespace {
 
+// The position of `kind` among the DomainEvent alternatives.
 template <size_t I = 0>
-core::Result<domain::DomainEvent> DecodeAs(std::string_view kind, const nlohmann::json& j) {
+std::optional<size_t> KindIndex(std::string_view kind) {
   if constexpr (I == std::variant_size_v<domain::DomainEvent>) {
-    return core::NotFoundError("\"" + std::string(kind) + "\" is not a domain event kind");
+    return std::nullopt;
   } else {
-    using T = std::variant_alternative_t<I, domain::DomainEvent>;
-    if (domain::KindOf(domain::DomainEvent(std::in_place_index<I>)) == kind) {
-      return domain::DomainEvent(j.get<T>());
-    }
-    return DecodeAs<I + 1>(kind, j);
+    if (domain::KindOf(domain::DomainEvent(std::in_place_index<I>)) == kind) return I;
+    return KindIndex<I + 1>(kind);
   }
 }
 
+// Decodes `j` as alternative `index` (from KindIndex). Throws on a bad payload, as nlohmann does.
 template <size_t I = 0>
-bool KindKnown(std::string_view kind) {
-  if constexpr (I == std::variant_size_v<domain::DomainEvent>) {
-    return false;
+domain::DomainEvent DecodeAt(size_t index, const nlohmann::json& j) {
+  if constexpr (I + 1 == std::variant_size_v<domain::DomainEvent>) {
+    return domain::DomainEvent(std::in_place_index<I>,
+                               j.get<std::variant_alternative_t<I, domain::DomainEvent>>());
   } else {
-    return domain::KindOf(domain::DomainEvent(std::in_place_index<I>)) == kind ||
-           KindKnown<I + 1>(kind);
+    if (index == I) {
+      return domain::DomainEvent(std::in_place_index<I>,
+                                 j.get<std::variant_alternative_t<I, domain::DomainEvent>>());
+    }
+    return DecodeAt<I + 1>(index, j);
   }
 }
 
@@ -134,10 +138,11 @@ std::string EncodePayload(const domain::DomainEvent& event) {
   return j.dump();
 }
 
-bool IsDomainKind(std::string_view kind) { return KindKnown(kind); }
+bool IsDomainKind(std::string_view kind) { return KindIndex(kind).has_value(); }
 
 core::Result<domain::DomainEvent> DecodePayload(std::string_view kind, std::string_view payload) {
-  if (!IsDomainKind(kind)) {
+  const std::optional<size_t> index = KindIndex(kind);
+  if (!index) {
     return core::NotFoundError("\"" + std::string(kind) + "\" is not a domain event kind");
   }
   nlohmann::json j = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
@@ -146,7 +151,7 @@ core::Result<domain::DomainEvent> DecodePayload(std::string_view kind, std::stri
                                       " event is not a JSON object");
   }
   try {
-    return DecodeAs(kind, j);
+    return DecodeAt(*index, j);
   } catch (const std::exception& e) {
     return core::InvalidArgumentError("payload of a " + std::string(kind) + " event: " + e.what());
   }

@@ -14,7 +14,8 @@
 namespace custodian::app {
 
 std::string EncodePayload(const domain::DomainEvent& event);
-// NotFound when `kind` is not a domain event kind (other event families share the ledger).
+// NotFound when `kind` is not a domain event kind (other event families share the ledger);
+// InvalidArgument, naming the field, when the payload does not decode.
 core::Result<domain::DomainEvent> DecodePayload(std::string_view kind, std::string_view payload);
 bool IsDomainKind(std::string_view kind);
 

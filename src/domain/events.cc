@@ -1,14 +1,11 @@
 #include "domain/events.h"
 
+#include "core/overloaded.h"
+
 namespace custodian::domain {
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using core::Overloaded;
 
 std::string ItemSubject(const std::string& serial) { return "item:" + serial; }
 std::string PersonSubject(const std::string& badge) { return "person:" + badge; }

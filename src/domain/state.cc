@@ -2,15 +2,12 @@
 
 #include <algorithm>
 
+#include "core/overloaded.h"
+
 namespace custodian::domain {
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using core::Overloaded;
 
 bool IsCode(std::string_view s, size_t max = 64) {
   if (s.empty() || s.size() > max) return false;
