@@ -29,10 +29,13 @@ std::string_view KindOf(const DomainEvent& e) {
                         [](const SignOutGranted&) { return "signout.granted"; },
                         [](const ItemSignedOut&) { return "item.signed_out"; },
                         [](const SignOutAbandoned&) { return "signout.abandoned"; },
+                        [](const ReturnStarted&) { return "return.started"; },
+                        [](const ReturnAbandoned&) { return "return.abandoned"; },
                         [](const ItemReturned&) { return "item.returned"; },
                         [](const ReturnRejected&) { return "return.rejected"; },
                         [](const ItemHandedOver&) { return "item.handed_over"; },
                         [](const ProblemReported&) { return "item.problem_reported"; },
+                        [](const ServiceOpened&) { return "service.opened"; },
                         [](const ItemServiced&) { return "item.serviced"; },
                         [](const ItemOverdue&) { return "item.overdue"; },
                         [](const ChargeObserved&) { return "item.charge_observed"; },
@@ -70,6 +73,7 @@ std::vector<std::string> SubjectsOf(const DomainEvent& e) {
           },
           [](const auto& x) -> std::vector<std::string> {
             if constexpr (requires { x.serial; }) {
+              if (x.serial.empty()) return {PersonSubject(x.badge)};
               return {ItemSubject(x.serial), PersonSubject(x.badge)};
             } else {
               return {PersonSubject(x.badge)};

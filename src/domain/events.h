@@ -77,11 +77,13 @@ struct CredentialReleased {
   friend bool operator==(const CredentialReleased&, const CredentialReleased&) = default;
 };
 
-// A sign-out that the policy (or an override) refused.
+// An attempt that was refused: a sign-out the policy (or an override) refused, or a return,
+// handover, problem report, service or credential release the person may not make.
 struct AccessDenied {
   std::string badge;
-  std::string serial;
+  std::string serial;  // empty when the attempt was not about an item
   std::vector<Reason> reasons;
+  std::string action = "sign_out";  // "sign_out", "return", "handover", "report_problem", …
   friend bool operator==(const AccessDenied&, const AccessDenied&) = default;
 };
 // The decision to open the compartment: durable before the unlock command is sent.
@@ -108,6 +110,20 @@ struct SignOutAbandoned {
   std::string serial;
   std::string reason;
   friend bool operator==(const SignOutAbandoned&, const SignOutAbandoned&) = default;
+};
+// The compartment opened for a return: custody ends when the door closes on the item's tag.
+struct ReturnStarted {
+  std::string badge;
+  std::string serial;
+  CompartmentKey compartment;
+  friend bool operator==(const ReturnStarted&, const ReturnStarted&) = default;
+};
+// The door of a return was never opened (30 s): relocked, custody unchanged.
+struct ReturnAbandoned {
+  std::string badge;
+  std::string serial;
+  std::string reason;
+  friend bool operator==(const ReturnAbandoned&, const ReturnAbandoned&) = default;
 };
 struct ItemReturned {
   std::string badge;
@@ -136,6 +152,13 @@ struct ProblemReported {
   std::string description;
   friend bool operator==(const ProblemReported&, const ProblemReported&) = default;
 };
+// An armorer opened a quarantined (or service-due) item's compartment to service it.
+struct ServiceOpened {
+  std::string badge;  // the armorer
+  std::string serial;
+  CompartmentKey compartment;
+  friend bool operator==(const ServiceOpened&, const ServiceOpened&) = default;
+};
 struct ItemServiced {
   std::string badge;  // the armorer
   std::string serial;
@@ -159,8 +182,9 @@ using DomainEvent =
     std::variant<SiteDefined, CompartmentDefined, ItemTypeDefined, ItemDefined, PersonDefined,
                  CredentialRevoked, CredentialReinstated, LoginSucceeded, LoginFailed,
                  CredentialLocked, CredentialReleased, AccessDenied, SignOutGranted, ItemSignedOut,
-                 SignOutAbandoned, ItemReturned, ReturnRejected, ItemHandedOver, ProblemReported,
-                 ItemServiced, ItemOverdue, ChargeObserved>;
+                 SignOutAbandoned, ReturnStarted, ReturnAbandoned, ItemReturned, ReturnRejected,
+                 ItemHandedOver, ProblemReported, ServiceOpened, ItemServiced, ItemOverdue,
+                 ChargeObserved>;
 
 // The ledger kind of an event: "site.defined", "access.denied", "item.signed_out", …
 std::string_view KindOf(const DomainEvent& e);

@@ -41,6 +41,15 @@ void State::Apply(const DomainEvent& event, Micros at) {
     auto it = people.find(badge);
     return it == people.end() ? nullptr : &it->second;
   };
+  // Every change of custody goes through here, so `held` always counts what `items` says.
+  auto set_custody = [&](ItemState& i, std::optional<Custody> c) {
+    if (i.custody) {
+      auto h = held.find(i.custody->badge);
+      if (h != held.end() && --h->second <= 0) held.erase(h);
+    }
+    if (c) ++held[c->badge];
+    i.custody = std::move(c);
+  };
   std::visit(
       Overloaded{
           [&](const SiteDefined& e) { sites[e.site.code] = e.site; },
@@ -95,27 +104,55 @@ void State::Apply(const DomainEvent& event, Micros at) {
           },
           [&](const AccessDenied&) {},
           [&](const SignOutGranted& e) {
-            if (ItemState* i = item(e.serial)) i->pending = e;
+            if (ItemState* i = item(e.serial)) {
+              i->pending = e;
+              i->pending_since = at;
+            }
           },
           [&](const ItemSignedOut& e) {
             if (ItemState* i = item(e.serial)) {
               i->pending.reset();
-              i->custody = Custody{e.badge, at, e.due, false};
+              i->pending_since = 0;
+              set_custody(*i, Custody{e.badge, at, e.due, false});
               ++i->signouts_since_service;
             }
           },
           [&](const SignOutAbandoned& e) {
-            if (ItemState* i = item(e.serial)) i->pending.reset();
+            if (ItemState* i = item(e.serial)) {
+              i->pending.reset();
+              i->pending_since = 0;
+            }
+          },
+          [&](const ReturnStarted& e) {
+            if (ItemState* i = item(e.serial)) {
+              i->returning = e;
+              i->returning_since = at;
+            }
+          },
+          [&](const ReturnAbandoned& e) {
+            if (ItemState* i = item(e.serial)) {
+              i->returning.reset();
+              i->returning_since = 0;
+            }
           },
           [&](const ItemReturned& e) {
             if (ItemState* i = item(e.serial)) {
-              i->custody.reset();
+              set_custody(*i, std::nullopt);
               i->pending.reset();
+              i->pending_since = 0;
+              i->returning.reset();
+              i->returning_since = 0;
             }
           },
-          [&](const ReturnRejected&) {},
+          [&](const ReturnRejected& e) {
+            if (ItemState* i = item(e.serial)) {
+              i->returning.reset();
+              i->returning_since = 0;
+            }
+          },
           [&](const ItemHandedOver& e) {
-            if (ItemState* i = item(e.serial)) i->custody = Custody{e.to_badge, at, e.due, false};
+            if (ItemState* i = item(e.serial))
+              set_custody(*i, Custody{e.to_badge, at, e.due, false});
           },
           [&](const ProblemReported& e) {
             if (ItemState* i = item(e.serial)) {
@@ -124,6 +161,7 @@ void State::Apply(const DomainEvent& event, Micros at) {
               i->quarantine_reason = e.description;
             }
           },
+          [&](const ServiceOpened&) {},
           [&](const ItemServiced& e) {
             if (ItemState* i = item(e.serial)) {
               i->quarantined = false;
@@ -218,6 +256,15 @@ core::Status State::Check(const DomainEvent& event) const {
             }
             return core::Status::Ok();
           },
+          // A failed login is recorded whatever the badge typed: an unknown one is the point.
+          [&](const LoginFailed&) -> core::Status { return core::Status::Ok(); },
+          // So is a refused attempt, even at a serial that does not exist.
+          [&](const AccessDenied& e) -> core::Status {
+            if (FindPerson(e.badge) == nullptr) {
+              return core::NotFoundError("unknown badge \"" + e.badge + "\"");
+            }
+            return core::Status::Ok();
+          },
           [&](const auto& e) -> core::Status {
             if constexpr (requires { e.serial; }) {
               if (FindItem(e.serial) == nullptr) {
@@ -262,6 +309,11 @@ std::vector<const ItemState*> State::HeldBy(std::string_view badge) const {
     if (i.custody && i.custody->badge == badge) out.push_back(&i);
   }
   return out;
+}
+
+int State::HeldCount(std::string_view badge) const {
+  auto it = held.find(badge);
+  return it == held.end() ? 0 : it->second;
 }
 
 bool State::HasRole(const PersonState& p, Role role, std::string_view site) const {

@@ -35,6 +35,9 @@ struct ItemState {
   Item item;
   std::optional<Custody> custody;
   std::optional<SignOutGranted> pending;  // compartment unlocked for it, not yet taken
+  Micros pending_since = 0;
+  std::optional<ReturnStarted> returning;  // compartment unlocked to put it back
+  Micros returning_since = 0;
   bool quarantined = false;
   std::string quarantine_reason;
   Micros quarantined_since = 0;
@@ -61,6 +64,7 @@ struct State {
   std::map<std::string, ItemState> items;
   std::map<std::string, PersonState> people;
   std::map<std::string, std::string> tags;  // RFID tag → serial
+  std::map<std::string, int, std::less<>> held;  // badge → items in their custody (none: absent)
   uint64_t events_applied = 0;
 
   // Applies one event recorded at `at`. Total: an event that refers to something unknown changes
@@ -77,8 +81,10 @@ struct State {
   const ItemType* FindType(std::string_view code) const;
   const Site* FindSite(std::string_view code) const;
   const Compartment* FindCompartment(const CompartmentKey& key) const;
-  // Items in this person's custody, in serial order.
+  // Items in this person's custody, in serial order (walks every item).
   std::vector<const ItemState*> HeldBy(std::string_view badge) const;
+  // How many items this person holds: one look-up.
+  int HeldCount(std::string_view badge) const;
   // Whether this person has `role` at `site`.
   bool HasRole(const PersonState& p, Role role, std::string_view site) const;
 

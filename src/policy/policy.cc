@@ -40,8 +40,7 @@
 // or not the sign-out is allowed, so the terminal can say what would still have to happen.
 //
 // Cost: an allowed decision allocates nothing beyond its look-ups (sentences are built only for a
-// reason that applies). Counting the items a person holds walks state.items, because State keeps
-// no index by badge; at 5,000 items that walk is nearly all of a Decide(). ListAvailable() does it
+// reason that applies). The items a person holds are counted by State (one look-up). ListAvailable() does it
 // once per call, resolves the person and the local time once, checks role, certifications and
 // licence once per item type that passes them, and finds home compartments in a per-call table.
 #include "policy/policy.h"
@@ -84,15 +83,6 @@ struct Context {
   std::vector<const ItemType*> clean_types = {};   // no person-for-type reason applies
 };
 
-int CountHeld(const domain::State& state, std::string_view badge) {
-  // State::HeldBy without the vector: the same items, counted.
-  int n = 0;
-  for (const auto& [serial, i] : state.items) {
-    if (i.custody && i.custody->badge == badge) ++n;
-  }
-  return n;
-}
-
 // site: the compartment's (Decide) or the one listed (ListAvailable; every item listed is there).
 Context MakeContext(const domain::State& state, std::string_view badge,
                     const domain::TimeZone* zone, domain::Micros now, const Settings& settings,
@@ -101,7 +91,7 @@ Context MakeContext(const domain::State& state, std::string_view badge,
   if (zone != nullptr) ctx.local = zone->ToLocal(now);
   if (ctx.person != nullptr) {
     const domain::Person& p = ctx.person->person;
-    ctx.held = CountHeld(state, badge);
+    ctx.held = state.HeldCount(badge);
     ctx.at_site = p.all_sites || p.sites.count(std::string(site)) > 0;
     ctx.armorer_at_site = ctx.at_site && p.roles.count(Role::kArmorer) > 0;
   }

@@ -762,6 +762,11 @@ void Arrange(State& s, const Case& c) {
   } else {
     f2.custody.reset();
   }
+  // The case edits custody directly, so recount what Apply would have counted.
+  s.held.clear();
+  for (const auto& [serial, i] : s.items) {
+    if (i.custody) ++s.held[i.custody->badge];
+  }
 }
 
 // Case number n of the cross product, reading n as a mixed-radix number whose digits pick each

@@ -5,13 +5,15 @@
 namespace custodian::store {
 namespace {
 bool Init() { return sodium_init() >= 0; }
+static_assert(crypto_pwhash_OPSLIMIT_INTERACTIVE == 2);
+static_assert(crypto_pwhash_MEMLIMIT_INTERACTIVE == size_t{64} << 20);
+static_assert(crypto_pwhash_OPSLIMIT_MIN == 1 && crypto_pwhash_MEMLIMIT_MIN == 8192);
 }  // namespace
 
 core::Result<std::string> Argon2PinHasher::Hash(const std::string& pin) const {
   if (!Init()) return core::InternalError("libsodium failed to initialise");
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(out, pin.data(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+  if (crypto_pwhash_str(out, pin.data(), pin.size(), limits_.ops, limits_.memory_bytes) != 0) {
     return core::UnavailableError("Argon2id ran out of memory hashing a PIN");
   }
   return std::string(out);

@@ -1,0 +1,576 @@
+#include "app/custody_desk.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace custodian::app {
+namespace {
+
+using domain::DomainEvent;
+using domain::ItemState;
+using domain::Micros;
+using domain::PersonState;
+using domain::Reason;
+using domain::Role;
+using domain::State;
+
+constexpr Micros kHour = 3'600'000'000LL;
+constexpr size_t kMaxTypedBadge = 64;
+
+// Denial codes a supervisor may override: the person's qualifications and the item's readiness.
+// Never facts that cannot be established, a credential problem, a quarantine or an item already
+// out — those stay shut whoever asks.
+constexpr std::string_view kOverridable[] = {
+    "certification_missing", "certification_expired", "licence_missing", "licence_expired",
+    "outside_schedule",      "service_due",           "charge_low",      "charge_unknown",
+    "limit_reached",         "no_access_at_site"};
+
+bool Overridable(const Reason& r) {
+  return std::find(std::begin(kOverridable), std::end(kOverridable), r.code) !=
+         std::end(kOverridable);
+}
+
+// Reasons that do not concern a handover: the item is out by design, and its charge and service
+// state were the sign-out's business.
+bool IrrelevantForHandover(const Reason& r) {
+  return r.code == "already_out" || r.code == "charge_low" || r.code == "charge_unknown" ||
+         r.code == "service_due";
+}
+
+// "CEW T-07" (or "Item T-07" when it or its type is unknown).
+std::string ItemName(const State& s, const std::string& serial) {
+  const ItemState* i = s.FindItem(serial);
+  const domain::ItemType* t = i != nullptr ? s.FindType(i->item.type) : nullptr;
+  return (t != nullptr ? t->code : std::string("Item")) + " " + serial;
+}
+
+std::string PersonActor(const std::string& badge) { return "person:" + badge; }
+
+// A badge as typed, made safe to record: at most 64 characters, printable ASCII.
+std::string TypedBadge(const std::string& typed) {
+  std::string b = typed.substr(0, kMaxTypedBadge);
+  for (char& c : b) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return b;
+}
+
+bool Contains(const std::vector<std::string>& tags, const std::string& tag) {
+  return std::find(tags.begin(), tags.end(), tag) != tags.end();
+}
+
+}  // namespace
+
+CustodyDesk::CustodyDesk(Agency& agency, LockerController& controller, CredentialVault& vault,
+                         const PinHasher& hasher, const core::Clock& clock, ZoneLookup zones,
+                         Settings settings)
+    : agency_(agency),
+      controller_(controller),
+      vault_(vault),
+      hasher_(hasher),
+      clock_(clock),
+      zones_(std::move(zones)),
+      settings_(settings) {}
+
+core::Status CustodyDesk::Record(const std::string& actor, std::vector<DomainEvent> events) {
+  return agency_.Record(actor, events);
+}
+
+const domain::TimeZone* CustodyDesk::ZoneOf(const State& s, std::string_view site) const {
+  const domain::Site* st = s.FindSite(site);
+  return st != nullptr && zones_ ? zones_(st->timezone) : nullptr;
+}
+
+std::vector<Reason> CustodyDesk::SessionProblems(const State& s, const Session& session,
+                                                 std::string_view subject) const {
+  std::vector<Reason> out;
+  const PersonState* p = s.FindPerson(session.badge());
+  const std::string head = std::string(subject) + ": ";
+  if (p == nullptr) {
+    out.push_back({"unknown_person", head + "badge " + session.badge() + " is not known."});
+  } else {
+    if (p->revoked) out.push_back({"credential_revoked", head + "your credential is revoked."});
+    if (p->locked) out.push_back({"credential_locked", head + "your credential is locked."});
+  }
+  return out;
+}
+
+const ItemState* CustodyDesk::Prelude(const State& s, const Session& who, const std::string& serial,
+                                      const std::string& refused, std::vector<Reason>& why) const {
+  why = SessionProblems(s, who, refused);
+  const ItemState* item = s.FindItem(serial);
+  if (item == nullptr) why.push_back({"unknown_item", refused + ": no item has this serial."});
+  return item;
+}
+
+core::Result<Outcome> CustodyDesk::Deny(const std::string& badge, const std::string& serial,
+                                        std::string_view action, std::vector<Reason> reasons) {
+  CUSTODIAN_RETURN_IF_ERROR(Record(
+      PersonActor(badge), {domain::AccessDenied{badge, serial, reasons, std::string(action)}}));
+  Outcome o;
+  o.reasons = std::move(reasons);
+  return o;
+}
+
+core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
+                                              const std::string& pin, const std::string& site) {
+  std::lock_guard l(mu_);
+  const Micros now = clock_.NowMicros();
+  const std::string badge = TypedBadge(typed_badge);
+  bool site_known = false, known = false, revoked = false, locked = false, at_site = false;
+  int recent_failures = 0;
+  agency_.Read([&](const State& s) {
+    site_known = s.FindSite(site) != nullptr;
+    const PersonState* p = badge == typed_badge ? s.FindPerson(badge) : nullptr;
+    if (p == nullptr) return;
+    known = true;
+    revoked = p->revoked;
+    locked = p->locked;
+    at_site = p->person.all_sites || p->person.sites.count(site) > 0;
+    recent_failures =
+        static_cast<int>(std::count_if(p->recent_failures.begin(), p->recent_failures.end(),
+                                       [&](Micros t) { return t > now - domain::kFailureWindow; }));
+  });
+  if (!site_known) return core::InvalidArgumentError("unknown site \"" + site + "\"");
+
+  const std::string actor = "terminal:" + site;
+  auto fail = [&](std::string reason, std::string message, bool lock) -> core::Result<Login> {
+    std::vector<DomainEvent> events{domain::LoginFailed{badge, site, reason}};
+    if (lock) events.push_back(domain::CredentialLocked{badge});
+    CUSTODIAN_RETURN_IF_ERROR(Record(actor, std::move(events)));
+    Login out;
+    out.reason = std::move(reason);
+    out.message = std::move(message);
+    out.locked_now = lock;
+    return out;
+  };
+  const std::string wrong = "The badge or the PIN is not right.";
+  if (!known) return fail("unknown_badge", wrong, false);
+  if (revoked) return fail("revoked", "This credential is revoked. See a supervisor.", false);
+  if (locked) {
+    return fail("locked",
+                "This credential is locked after repeated wrong PINs. An administrator "
+                "must release it.",
+                false);
+  }
+  CUSTODIAN_ASSIGN_OR_RETURN(std::optional<std::string> hash, vault_.PinHash(badge));
+  if (!hash) return fail("no_pin", "No PIN is set for this badge. See an administrator.", false);
+  if (!hasher_.Matches(*hash, pin)) {
+    const bool lock_now = recent_failures + 1 >= domain::kLockAfterFailures;
+    if (lock_now) {
+      return fail("wrong_pin",
+                  "Too many wrong PINs: this credential is now locked until an administrator "
+                  "releases it.",
+                  true);
+    }
+    return fail("wrong_pin", wrong, false);
+  }
+  if (!at_site) {
+    return fail("no_access_at_site", "You have no access at this site.", false);
+  }
+  CUSTODIAN_RETURN_IF_ERROR(Record(actor, {domain::LoginSucceeded{badge, site}}));
+  Login out;
+  out.session = Session(badge, site, now);
+  return out;
+}
+
+core::Result<Outcome> CustodyDesk::ReleaseCredential(const Session& admin,
+                                                     const std::string& badge) {
+  std::lock_guard l(mu_);
+  std::vector<Reason> why;
+  bool is_locked = false;
+  agency_.Read([&](const State& s) {
+    why = SessionProblems(s, admin, "Release of " + badge);
+    const PersonState* a = s.FindPerson(admin.badge());
+    const PersonState* p = s.FindPerson(badge);
+    if (p == nullptr) {
+      why.push_back({"unknown_person", "Release of " + badge + ": no one has this badge."});
+      return;
+    }
+    is_locked = p->locked;
+    // The admin must be an admin wherever the person has access: everywhere for an all-sites
+    // person, else at one of their sites.
+    bool scoped = false;
+    if (a != nullptr && a->person.roles.count(Role::kAdmin) > 0) {
+      if (p->person.all_sites) {
+        scoped = a->person.all_sites;
+      } else {
+        for (const std::string& site : p->person.sites) {
+          scoped = scoped || s.HasRole(*a, Role::kAdmin, site);
+        }
+      }
+    }
+    if (!scoped) {
+      why.push_back({"role_not_permitted", "Release of " + badge +
+                                               ": only an administrator at their site may "
+                                               "release a credential."});
+    }
+  });
+  if (!why.empty()) return Deny(admin.badge(), "", "release_credential", std::move(why));
+  Outcome o;
+  o.granted = true;
+  if (!is_locked) return o;  // nothing to release: no event
+  CUSTODIAN_RETURN_IF_ERROR(
+      Record(PersonActor(admin.badge()), {domain::CredentialReleased{badge}}));
+  return o;
+}
+
+core::Result<Outcome> CustodyDesk::SignOut(const Session& officer, const std::string& serial,
+                                           const SignOutOptions& options) {
+  std::lock_guard l(mu_);
+  const Micros now = clock_.NowMicros();
+  policy::Decision d;
+  domain::CompartmentKey compartment;
+  std::vector<Reason> extra;  // reasons beyond the policy's: the compartment, the second person
+  bool override_valid = false;
+  agency_.Read([&](const State& s) {
+    const ItemState* item = s.FindItem(serial);
+    compartment =
+        item != nullptr ? item->item.home : domain::CompartmentKey{officer.site(), "", ""};
+    const std::string name = ItemName(s, serial);
+    if (item != nullptr && item->item.home.site != officer.site()) {
+      extra.push_back({"other_site", name + " withheld: it is kept at site " +
+                                         item->item.home.site + ", not at this terminal's site " +
+                                         officer.site() + "."});
+    }
+    d = policy::Decide(s, officer.badge(), serial, compartment, ZoneOf(s, compartment.site), now,
+                       settings_.policy);
+    if (item != nullptr && !item->custody && !item->pending) {
+      // One transaction at a time per compartment.
+      for (const auto& [other_serial, other] : s.items) {
+        if (other_serial != serial && other.item.home == compartment &&
+            (other.pending || other.returning)) {
+          extra.push_back({"compartment_busy", name + " withheld: its compartment is open for "
+                                                      "another transaction; try again in a "
+                                                      "moment."});
+          break;
+        }
+      }
+    }
+    auto qualified = [&](const Session* who, Role a, Role b) {
+      if (who == nullptr || who->badge() == officer.badge() || who->site() != officer.site()) {
+        return false;
+      }
+      const PersonState* p = s.FindPerson(who->badge());
+      return p != nullptr && !p->revoked && !p->locked &&
+             (s.HasRole(*p, a, compartment.site) || s.HasRole(*p, b, compartment.site));
+    };
+    if (!d.requirements.empty() &&
+        !qualified(options.approver, Role::kSupervisor, Role::kArmorer)) {
+      extra.push_back({"second_person_required",
+                       name + " withheld: a second person (a supervisor or an armorer at this "
+                              "site, signed in at this terminal) must approve this sign-out."});
+    }
+    if (options.override_by != nullptr) {
+      if (!qualified(options.override_by, Role::kSupervisor, Role::kSupervisor)) {
+        extra.push_back({"override_not_allowed",
+                         name + " withheld: only another supervisor at this site, signed in at "
+                                "this terminal, may override a denial."});
+      } else if (options.override_reason.empty()) {
+        extra.push_back(
+            {"override_reason_missing", name + " withheld: an override needs a stated reason."});
+      } else if (!std::all_of(d.reasons.begin(), d.reasons.end(), Overridable)) {
+        extra.push_back({"override_not_allowed",
+                         name + " withheld: no override can release it while it is quarantined, "
+                                "already out, or the credential or the records are in doubt."});
+      } else {
+        override_valid = true;
+      }
+    }
+  });
+
+  std::vector<Reason> overridden;
+  std::vector<Reason> reasons = d.reasons;
+  if (override_valid && extra.empty()) {
+    overridden = std::move(reasons);
+    reasons.clear();
+  }
+  reasons.insert(reasons.end(), extra.begin(), extra.end());
+  if (!reasons.empty()) return Deny(officer.badge(), serial, "sign_out", std::move(reasons));
+
+  domain::SignOutGranted granted{officer.badge(), serial, compartment, "", "", "", overridden};
+  if (options.approver != nullptr && !d.requirements.empty()) {
+    granted.approver = options.approver->badge();
+  }
+  if (!overridden.empty()) {
+    granted.override_by = options.override_by->badge();
+    granted.override_reason = options.override_reason;
+  }
+  // Durable before the door opens.
+  CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(officer.badge()), {std::move(granted)}));
+  opened_.erase(compartment);
+  if (core::Status u = controller_.Unlock(compartment); !u.ok()) {
+    CUSTODIAN_RETURN_IF_ERROR(Record(
+        PersonActor(officer.badge()),
+        {domain::SignOutAbandoned{officer.badge(), serial, "controller_error: " + u.message()}}));
+    return u.Annotate("unlocking " + compartment.ToString());
+  }
+  Outcome o;
+  o.granted = true;
+  o.requirements = d.requirements;
+  o.compartment = compartment;
+  return o;
+}
+
+core::Result<Outcome> CustodyDesk::Return(const Session& officer, const std::string& serial,
+                                          const std::string& problem) {
+  std::lock_guard l(mu_);
+  std::vector<Reason> why;
+  domain::CompartmentKey compartment;
+  agency_.Read([&](const State& s) {
+    const std::string name = ItemName(s, serial);
+    const ItemState* item = Prelude(s, officer, serial, name + " return refused", why);
+    if (item == nullptr) return;
+    compartment = item->item.home;
+    if (!item->custody || item->custody->badge != officer.badge()) {
+      why.push_back({"not_holder", name + " return refused: it is not signed out to you."});
+    } else if (item->returning) {
+      why.push_back({"return_in_progress", name + " return refused: its compartment is already "
+                                                  "open for the return."});
+    }
+    if (compartment.site != officer.site()) {
+      why.push_back({"other_site", name + " return refused: it belongs at site " +
+                                       compartment.site + "; return it there."});
+    }
+  });
+  if (!why.empty()) return Deny(officer.badge(), serial, "return", std::move(why));
+
+  std::vector<DomainEvent> events{domain::ReturnStarted{officer.badge(), serial, compartment}};
+  if (!problem.empty()) events.push_back(domain::ProblemReported{officer.badge(), serial, problem});
+  CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(officer.badge()), std::move(events)));
+  opened_.erase(compartment);
+  if (core::Status u = controller_.Unlock(compartment); !u.ok()) {
+    CUSTODIAN_RETURN_IF_ERROR(Record(
+        PersonActor(officer.badge()),
+        {domain::ReturnAbandoned{officer.badge(), serial, "controller_error: " + u.message()}}));
+    return u.Annotate("unlocking " + compartment.ToString());
+  }
+  Outcome o;
+  o.granted = true;
+  o.compartment = compartment;
+  return o;
+}
+
+core::Result<Outcome> CustodyDesk::Handover(const Session& from, const Session& to,
+                                            const std::string& serial) {
+  std::lock_guard l(mu_);
+  const Micros now = clock_.NowMicros();
+  std::vector<Reason> why;
+  Micros due = 0;
+  agency_.Read([&](const State& s) {
+    const std::string name = ItemName(s, serial);
+    const ItemState* item = Prelude(s, from, serial, name + " handover refused", why);
+    if (item == nullptr) return;
+    if (!item->custody || item->custody->badge != from.badge()) {
+      why.push_back({"not_holder", name + " handover refused: it is not signed out to you."});
+    }
+    if (to.badge() == from.badge() || to.site() != from.site()) {
+      why.push_back({"second_person_required",
+                     name + " handover refused: the receiving officer must sign in at the same "
+                            "terminal."});
+    }
+    // The receiver must be allowed to hold it, as for a sign-out (credential, site, role,
+    // certifications, licence, schedule, limit, quarantine).
+    const policy::Decision d = policy::Decide(s, to.badge(), serial, item->item.home,
+                                              ZoneOf(s, to.site()), now, settings_.policy);
+    for (const Reason& r : d.reasons) {
+      if (!IrrelevantForHandover(r)) why.push_back(r);
+    }
+    const domain::ItemType* t = s.FindType(item->item.type);
+    due = now + (t != nullptr ? t->loan_hours : 12) * kHour;
+  });
+  if (!why.empty()) return Deny(from.badge(), serial, "handover", std::move(why));
+  CUSTODIAN_RETURN_IF_ERROR(Record(
+      PersonActor(from.badge()), {domain::ItemHandedOver{serial, from.badge(), to.badge(), due}}));
+  Outcome o;
+  o.granted = true;
+  return o;
+}
+
+core::Result<Outcome> CustodyDesk::ReportProblem(const Session& by, const std::string& serial,
+                                                 const std::string& description) {
+  std::lock_guard l(mu_);
+  std::vector<Reason> why;
+  agency_.Read([&](const State& s) {
+    const std::string name = ItemName(s, serial);
+    const ItemState* item = Prelude(s, by, serial, name + " problem report refused", why);
+    if (item == nullptr) return;
+    const PersonState* p = s.FindPerson(by.badge());
+    const bool holder = item->custody && item->custody->badge == by.badge();
+    const bool signing_out = item->pending && item->pending->badge == by.badge();
+    const bool staff = p != nullptr && (s.HasRole(*p, Role::kArmorer, item->item.home.site) ||
+                                        s.HasRole(*p, Role::kSupervisor, item->item.home.site));
+    if (!holder && !signing_out && !staff) {
+      why.push_back({"role_not_permitted",
+                     name + " problem report refused: only its holder, the officer signing it "
+                            "out, or an armorer or supervisor at its site may report a problem."});
+    }
+    if (description.empty()) {
+      why.push_back({"description_missing", name + " problem report refused: say what is wrong."});
+    }
+  });
+  if (!why.empty()) return Deny(by.badge(), serial, "report_problem", std::move(why));
+  CUSTODIAN_RETURN_IF_ERROR(
+      Record(PersonActor(by.badge()), {domain::ProblemReported{by.badge(), serial, description}}));
+  Outcome o;
+  o.granted = true;
+  return o;
+}
+
+core::Result<Outcome> CustodyDesk::OpenForService(const Session& armorer,
+                                                  const std::string& serial) {
+  std::lock_guard l(mu_);
+  std::vector<Reason> why;
+  domain::CompartmentKey compartment;
+  agency_.Read([&](const State& s) {
+    const std::string name = ItemName(s, serial);
+    const ItemState* item = Prelude(s, armorer, serial, name + " service opening refused", why);
+    if (item == nullptr) return;
+    compartment = item->item.home;
+    const PersonState* p = s.FindPerson(armorer.badge());
+    if (p == nullptr || !s.HasRole(*p, Role::kArmorer, compartment.site) ||
+        compartment.site != armorer.site()) {
+      why.push_back({"role_not_permitted", name +
+                                               " service opening refused: only an armorer at "
+                                               "site " +
+                                               compartment.site + " may open it."});
+    }
+    if (item->custody) {
+      why.push_back({"already_out", name + " service opening refused: it is signed out."});
+    }
+  });
+  if (!why.empty()) return Deny(armorer.badge(), serial, "open_for_service", std::move(why));
+  CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(armorer.badge()),
+                                   {domain::ServiceOpened{armorer.badge(), serial, compartment}}));
+  CUSTODIAN_RETURN_IF_ERROR(
+      controller_.Unlock(compartment).Annotate("unlocking " + compartment.ToString()));
+  Outcome o;
+  o.granted = true;
+  o.compartment = compartment;
+  return o;
+}
+
+core::Result<Outcome> CustodyDesk::RecordService(const Session& armorer, const std::string& serial,
+                                                 const std::string& notes) {
+  std::lock_guard l(mu_);
+  std::vector<Reason> why;
+  agency_.Read([&](const State& s) {
+    const std::string name = ItemName(s, serial);
+    const ItemState* item = Prelude(s, armorer, serial, name + " service record refused", why);
+    if (item == nullptr) return;
+    const PersonState* p = s.FindPerson(armorer.badge());
+    if (p == nullptr || !s.HasRole(*p, Role::kArmorer, item->item.home.site)) {
+      why.push_back({"role_not_permitted", name +
+                                               " service record refused: only an armorer at "
+                                               "site " +
+                                               item->item.home.site + " may record its service."});
+    }
+    if (notes.empty()) {
+      why.push_back({"notes_missing", name + " service record refused: say what was done."});
+    }
+  });
+  if (!why.empty()) return Deny(armorer.badge(), serial, "record_service", std::move(why));
+  CUSTODIAN_RETURN_IF_ERROR(
+      Record(PersonActor(armorer.badge()), {domain::ItemServiced{armorer.badge(), serial, notes}}));
+  Outcome o;
+  o.granted = true;
+  return o;
+}
+
+core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
+  std::lock_guard l(mu_);
+  if (!reading.door_closed) {
+    opened_.insert(reading.compartment);
+    return core::Status::Ok();
+  }
+  if (opened_.erase(reading.compartment) == 0) return core::Status::Ok();  // nothing happened
+
+  const Micros now = clock_.NowMicros();
+  std::vector<std::pair<std::string, DomainEvent>> events;  // (actor badge, event)
+  agency_.Read([&](const State& s) {
+    // Tags of the items that rest in this compartment and were not part of a transaction: they
+    // are expected to be read and say nothing about a return.
+    std::vector<std::string> resting;
+    for (const auto& [serial, i] : s.items) {
+      if (i.item.home == reading.compartment && !i.custody && !i.pending)
+        resting.push_back(i.item.tag);
+    }
+    for (const auto& [serial, i] : s.items) {
+      if (i.item.home != reading.compartment) continue;
+      if (i.pending) {
+        const std::string& badge = i.pending->badge;
+        if (Contains(reading.tags, i.item.tag)) {
+          events.emplace_back(badge, domain::SignOutAbandoned{badge, serial, "item_not_taken"});
+        } else {
+          const domain::ItemType* t = s.FindType(i.item.type);
+          const Micros due = now + (t != nullptr ? t->loan_hours : 12) * kHour;
+          events.emplace_back(badge, domain::ItemSignedOut{badge, serial, due});
+        }
+      }
+      if (i.returning) {
+        const std::string& badge = i.returning->badge;
+        if (Contains(reading.tags, i.item.tag)) {
+          events.emplace_back(badge, domain::ItemReturned{badge, serial});
+        } else {
+          std::string foreign;
+          for (const std::string& tag : reading.tags) {
+            if (!Contains(resting, tag)) {
+              foreign = tag;
+              break;
+            }
+          }
+          events.emplace_back(
+              badge, domain::ReturnRejected{badge, serial, foreign,
+                                            foreign.empty() ? "nothing_returned" : "wrong_item"});
+        }
+      }
+    }
+  });
+  for (auto& [badge, e] : events) {
+    CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(badge), {std::move(e)}));
+  }
+  return core::Status::Ok();
+}
+
+core::Status CustodyDesk::Tick() {
+  std::lock_guard l(mu_);
+  const Micros now = clock_.NowMicros();
+  struct Relock {
+    std::string badge;
+    DomainEvent event;
+    domain::CompartmentKey compartment;
+  };
+  std::vector<Relock> relocks;
+  std::vector<DomainEvent> overdue;
+  agency_.Read([&](const State& s) {
+    for (const auto& [serial, i] : s.items) {
+      const bool unopened = opened_.count(i.item.home) == 0;
+      if (i.pending && unopened && now - i.pending_since >= settings_.door_timeout) {
+        relocks.push_back({i.pending->badge,
+                           domain::SignOutAbandoned{i.pending->badge, serial, "door_not_opened"},
+                           i.item.home});
+      }
+      if (i.returning && unopened && now - i.returning_since >= settings_.door_timeout) {
+        relocks.push_back({i.returning->badge,
+                           domain::ReturnAbandoned{i.returning->badge, serial, "door_not_opened"},
+                           i.item.home});
+      }
+      if (i.custody && !i.custody->overdue_reported && now >= i.custody->due) {
+        overdue.push_back(domain::ItemOverdue{serial, i.custody->badge, i.custody->due});
+      }
+    }
+  });
+  core::Status first;
+  for (Relock& r : relocks) {
+    // Recorded first: if the relock command fails the door is still reported, and the hardware
+    // layer's own fail-secure timer closes it.
+    CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(r.badge), {std::move(r.event)}));
+    if (core::Status s = controller_.Relock(r.compartment); !s.ok() && first.ok()) {
+      first = s.Annotate("relocking " + r.compartment.ToString());
+    }
+  }
+  if (!overdue.empty()) CUSTODIAN_RETURN_IF_ERROR(Record("custodian:clock", std::move(overdue)));
+  return first;
+}
+
+}  // namespace custodian::app

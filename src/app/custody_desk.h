@@ -1,0 +1,155 @@
+// CustodyDesk: the custody operations of PRODUCT.md §3.2–§3.5 — authenticate, sign out, return,
+// hand over, override, report a problem, service, release a locked credential — and the two
+// things driven by the outside world: what the locker hardware observes (OnReading) and the
+// passing of time (Tick: doors never opened, overdue items).
+//
+// Every operation records its outcome in the ledger through the Agency before it acts, so the
+// ledger says what happened even if the process dies right after:
+//   - a granted sign-out is recorded (signout.granted) before the Unlock command is sent; custody
+//     (item.signed_out, with its due time) begins only when the compartment reports the door
+//     closed again without the item's tag;
+//   - a return opens the item's home compartment (return.started); custody ends (item.returned)
+//     only when the door closes on the item's own tag — anything else is return.rejected, an alert,
+//     and custody stays;
+//   - a door not opened within Settings::door_timeout is relocked (signout.abandoned /
+//     return.abandoned);
+//   - every refused attempt is an access.denied event with its reasons (login failures are
+//     login.failed; the fifth within 15 minutes also records credential.locked).
+// Outcomes that the rules forbid are values (Outcome::granted = false, with reasons); a Status
+// error means the environment failed (ledger, vault, controller) or the input was malformed.
+//
+// Sessions: Authenticate returns a Session, the only proof of a checked badge and PIN that the
+// other operations accept. A Session does not expire here (the API layer adds idle and absolute
+// timeouts); every operation re-checks that the credential is neither revoked nor locked.
+//
+// Thread-safety: all methods may be called from any thread; they are serialised by one mutex.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/agency.h"
+#include "app/locker_controller.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "domain/time_zone.h"
+#include "policy/policy.h"
+
+namespace custodian::app {
+
+class Session {
+ public:
+  const std::string& badge() const { return badge_; }
+  const std::string& site() const { return site_; }
+  domain::Micros since() const { return since_; }
+
+ private:
+  friend class CustodyDesk;
+  Session(std::string badge, std::string site, domain::Micros since)
+      : badge_(std::move(badge)), site_(std::move(site)), since_(since) {}
+  std::string badge_;
+  std::string site_;
+  domain::Micros since_ = 0;
+};
+
+struct Login {
+  std::optional<Session> session;  // set on success
+  std::string reason;   // on failure: "wrong_pin", "unknown_badge", "locked", "revoked", "no_pin",
+                        // "no_access_at_site"
+  std::string message;  // one sentence for the person at the terminal
+  bool locked_now = false;  // this failure locked the credential
+};
+
+struct Outcome {
+  bool granted = false;
+  std::vector<domain::Reason> reasons;       // why not
+  std::vector<domain::Reason> requirements;  // what is still missing (a second person)
+  domain::CompartmentKey compartment;        // the compartment opened, when one was
+};
+
+// What a sign-out may bring besides the officer's own session.
+struct SignOutOptions {
+  const Session* approver = nullptr;     // the second person, for two-person types
+  const Session* override_by = nullptr;  // a supervisor overriding a denial …
+  std::string override_reason;           // … with the reason they state
+};
+
+class CustodyDesk {
+ public:
+  struct Settings {
+    policy::Settings policy;
+    domain::Micros door_timeout = 30'000'000;  // unlocked door not opened: relock
+  };
+  // The time zone of a site's IANA name, or nullptr (the policy then denies).
+  using ZoneLookup = std::function<const domain::TimeZone*(std::string_view)>;
+
+  CustodyDesk(Agency& agency, LockerController& controller, CredentialVault& vault,
+              const PinHasher& hasher, const core::Clock& clock, ZoneLookup zones,
+              Settings settings);
+  CustodyDesk(Agency& agency, LockerController& controller, CredentialVault& vault,
+              const PinHasher& hasher, const core::Clock& clock, ZoneLookup zones)
+      : CustodyDesk(agency, controller, vault, hasher, clock, std::move(zones), Settings{}) {}
+
+  // Badge and PIN at a terminal of `site`. InvalidArgument for an unknown site.
+  core::Result<Login> Authenticate(const std::string& badge, const std::string& pin,
+                                   const std::string& site);
+  // An admin at the person's site (or all sites) releases a locked credential.
+  core::Result<Outcome> ReleaseCredential(const Session& admin, const std::string& badge);
+
+  // Sign-out of `serial` from its home compartment at the session's site.
+  core::Result<Outcome> SignOut(const Session& officer, const std::string& serial,
+                                const SignOutOptions& options = {});
+  // Opens the home compartment of an item the officer holds; `problem` (optional) reports a fault
+  // at the same time, quarantining the item.
+  core::Result<Outcome> Return(const Session& officer, const std::string& serial,
+                               const std::string& problem = "");
+  // Custody passes from `from` (who holds the item) to `to`, both authenticated at one site; `to`
+  // must be allowed to hold it (role, certifications, licence, schedule, limit).
+  core::Result<Outcome> Handover(const Session& from, const Session& to, const std::string& serial);
+  // By the holder, by the officer whose sign-out of it is in progress, or by an armorer or a
+  // supervisor at its site: the item is quarantined until an armorer services it.
+  core::Result<Outcome> ReportProblem(const Session& by, const std::string& serial,
+                                      const std::string& description);
+  // Armorers at the item's site: open its compartment to service it, and record the service
+  // (which lifts the quarantine and restarts the service counters).
+  core::Result<Outcome> OpenForService(const Session& armorer, const std::string& serial);
+  core::Result<Outcome> RecordService(const Session& armorer, const std::string& serial,
+                                      const std::string& notes);
+
+  // What a compartment's sensors reported. A door seen open and then closed completes the
+  // sign-out or the return waiting at that compartment.
+  core::Status OnReading(const CompartmentReading& reading);
+  // Relocks doors not opened in time and reports overdue items, as of the clock's now.
+  core::Status Tick();
+
+ private:
+  core::Result<Outcome> Deny(const std::string& badge, const std::string& serial,
+                             std::string_view action, std::vector<domain::Reason> reasons);
+  // Reasons the person behind the session may not act now (revoked, locked), or none.
+  std::vector<domain::Reason> SessionProblems(const domain::State& s, const Session& session,
+                                              std::string_view subject) const;
+  // The checks every operation on an item starts with: the credential still good, the item known
+  // (nullptr otherwise). `refused` starts each sentence ("CEW T-7 return refused").
+  const domain::ItemState* Prelude(const domain::State& s, const Session& who,
+                                   const std::string& serial, const std::string& refused,
+                                   std::vector<domain::Reason>& why) const;
+  const domain::TimeZone* ZoneOf(const domain::State& s, std::string_view site) const;
+  core::Status Record(const std::string& actor, std::vector<domain::DomainEvent> events);
+
+  Agency& agency_;
+  LockerController& controller_;
+  CredentialVault& vault_;
+  const PinHasher& hasher_;
+  const core::Clock& clock_;
+  ZoneLookup zones_;
+  Settings settings_;
+  std::mutex mu_;
+  std::set<domain::CompartmentKey> opened_;  // unlocked compartments whose door has been opened
+};
+
+}  // namespace custodian::app

@@ -1,0 +1,36 @@
+// LockerController: the port through which the app drives locker hardware (PRODUCT.md §3.6).
+// The app layer owns the interface; src/hardware/ implements it (Modbus TCP, the simulator) and
+// tests use a fake (tests/testing/fake_locker_controller.h).
+//
+// Commands go out through the port; what the hardware observes comes back as CompartmentReading
+// values that the adapter hands to CustodyDesk::OnReading (app/custody_desk.h).
+//
+// Thread-safety: implementations must accept calls from any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "domain/model.h"
+
+namespace custodian::app {
+
+// What a compartment's sensors say at one moment.
+struct CompartmentReading {
+  domain::CompartmentKey compartment;
+  bool door_closed = true;
+  std::vector<std::string> tags;  // RFID EPCs present, 24 upper-case hex digits each
+};
+
+class LockerController {
+ public:
+  virtual ~LockerController() = default;
+  // Pulses the compartment's lock so that its door can be opened. Unavailable when the controller
+  // cannot be reached; the app then records that the opening was abandoned.
+  virtual core::Status Unlock(const domain::CompartmentKey& compartment) = 0;
+  // Engages the lock again (the door was never opened after an Unlock).
+  virtual core::Status Relock(const domain::CompartmentKey& compartment) = 0;
+};
+
+}  // namespace custodian::app

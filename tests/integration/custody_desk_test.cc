@@ -1,0 +1,654 @@
+// The custody operations, given / when / then, on the real parts: a SQLite ledger, the SQLite
+// credential vault, Argon2id PINs (at libsodium's cheapest cost, so 40 logins stay fast), the
+// system's IANA zones. The locker hardware is the fake controller (the hardware issue brings the
+// simulator); time is a fake clock shared by the ledger and the desk.
+//
+// Every test ends by rebuilding the state from the ledger alone and comparing it with the state
+// the desk built while it worked.
+#include "app/custody_desk.h"
+
+#include <gtest/gtest.h>
+
+#include "app/event_codec.h"
+#include "store/argon2_pins.h"
+#include "store/sqlite/sqlite_credential_vault.h"
+#include "store/tzdb_zones.h"
+#include "testing/fake_locker_controller.h"
+#include "testing/ledger_fixture.h"
+
+namespace custodian {
+namespace {
+
+using namespace domain;
+using app::CompartmentReading;
+using app::Outcome;
+using app::Session;
+using testing::FakeLockerController;
+
+constexpr Micros kSecond = 1'000'000;
+constexpr Micros kMinute = 60 * kSecond;
+constexpr Micros kHour = 60 * kMinute;
+
+// Tuesday 24 Nov 2026, 15:00 UTC = 10:00 in New York.
+constexpr Micros kTuesdayMorning = 1'795'532'400LL * kSecond;
+
+const CompartmentKey kRadioBay{"HQ", "A", "1"};
+const CompartmentKey kCewBay{"HQ", "A", "2"};
+const CompartmentKey kRifleBay{"HQ", "A", "3"};
+const CompartmentKey kNorthBay{"NORTH", "A", "1"};
+const std::string kRadioTag = "E28011700000020000000001";
+const std::string kCewTag = "E28011700000020000000002";
+const std::string kRifleTag = "E28011700000020000000003";
+const std::string kStrangerTag = "E280117000000200000000FF";
+
+Person MakePerson(std::string badge, std::string name, std::set<Role> roles,
+                  std::map<std::string, Date> certs, std::optional<Date> licence = std::nullopt) {
+  return Person{std::move(badge),
+                std::move(name),
+                std::move(roles),
+                {"HQ"},
+                false,
+                std::move(certs),
+                licence,
+                {}};
+}
+
+std::vector<DomainEvent> World() {
+  const Date valid = *ParseDate("2027-06-30");
+  const Date expired = *ParseDate("2026-11-01");
+  Person north = MakePerson("5001", "Nora North", {Role::kOfficer}, {});
+  north.sites = {"NORTH"};
+  return {
+      SiteDefined{{"HQ", "Headquarters", "America/New_York"}},
+      SiteDefined{{"NORTH", "North Station", "America/Chicago"}},
+      CompartmentDefined{
+          {kRadioBay, CompartmentSize::kSmall, {Feature::kCharging, Feature::kRfid}}},
+      CompartmentDefined{{kCewBay, CompartmentSize::kSmall, {Feature::kCharging, Feature::kRfid}}},
+      CompartmentDefined{{kRifleBay, CompartmentSize::kLongGun, {Feature::kRfid}}},
+      CompartmentDefined{{kNorthBay, CompartmentSize::kSmall, {Feature::kRfid}}},
+      ItemTypeDefined{{"RADIO", Category::kRadio, {}, 12, false, true, 0, 0}},
+      ItemTypeDefined{{"CEW", Category::kLessLethal, {"CEW"}, 10, false, false, 0, 0}},
+      ItemTypeDefined{{"RIFLE", Category::kFirearm, {"FIREARM"}, 8, true, false, 2, 0}},
+      ItemDefined{{"R-1", "RADIO", kRadioTag, kRadioBay, 400}},
+      ItemDefined{{"T-7", "CEW", kCewTag, kCewBay, 350}},
+      ItemDefined{{"RF-1", "RIFLE", kRifleTag, kRifleBay, 3400}},
+      PersonDefined{MakePerson("1001", "Ana Able", {Role::kOfficer},
+                               {{"CEW", valid}, {"FIREARM", valid}}, valid),
+                    true},
+      PersonDefined{MakePerson("1002", "Ben Lapsed", {Role::kOfficer}, {{"CEW", expired}}), true},
+      PersonDefined{MakePerson("2001", "Sam Supervisor", {Role::kSupervisor},
+                               {{"CEW", valid}, {"FIREARM", valid}}, valid),
+                    true},
+      PersonDefined{MakePerson("3001", "Alex Armorer", {Role::kArmorer}, {}), true},
+      PersonDefined{MakePerson("4001", "Ada Admin", {Role::kAdmin}, {}), true},
+      PersonDefined{north, true},
+      ChargeObserved{"R-1", 90},
+  };
+}
+
+class CustodyDeskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    f_.clock().Set(kTuesdayMorning);
+    ASSERT_TRUE(f_.Open().ok());
+    auto a = app::Agency::Open(f_.ledger(), f_.store());
+    ASSERT_TRUE(a) << a.error().ToString();
+    agency_ = std::move(*a);
+    ASSERT_TRUE(agency_->Record("admin:test", World()).ok());
+    auto v = store::SqliteCredentialVault::Open(f_.dir().file("credentials.db"));
+    ASSERT_TRUE(v) << v.error().ToString();
+    vault_ = std::move(*v);
+    std::vector<std::pair<std::string, std::string>> pins;
+    for (const char* badge : {"1001", "1002", "2001", "3001", "4001", "5001"}) {
+      pins.emplace_back(badge, *hasher_.Hash(std::string(badge) + "9"));  // PIN: badge + "9"
+    }
+    ASSERT_TRUE(vault_->PutPinHashes(pins).ok());
+    desk_ = std::make_unique<app::CustodyDesk>(*agency_, controller_, *vault_, hasher_, f_.clock(),
+                                               [](std::string_view name) -> const TimeZone* {
+                                                 auto z = store::FindZone(name);
+                                                 return z ? *z : nullptr;
+                                               });
+    start_ = f_.ledger().size();
+  }
+
+  void TearDown() override {
+    // Replay: the ledger alone rebuilds exactly the state the desk built.
+    if (!agency_) return;
+    auto again = app::Agency::Open(f_.ledger(), f_.store());
+    ASSERT_TRUE(again) << again.error().ToString();
+    EXPECT_EQ((*again)->Snapshot(), agency_->Snapshot());
+    EXPECT_TRUE(f_.Verify().status.ok());
+  }
+
+  Session Login(const std::string& badge, const std::string& site = "HQ") {
+    auto l = desk_->Authenticate(badge, badge + "9", site);
+    EXPECT_TRUE(l) << l.error().ToString();
+    EXPECT_TRUE(l->session) << l->message;
+    return *l->session;
+  }
+
+  // The domain events recorded since SetUp, decoded, with their kinds.
+  std::vector<std::pair<std::string, DomainEvent>> Recorded() {
+    std::vector<std::pair<std::string, DomainEvent>> out;
+    EXPECT_TRUE(f_.store()
+                    .ScanEvents(start_, UINT64_MAX,
+                                [&](uint64_t, core::ByteSpan record) {
+                                  auto e = ledger::ParseEvent(record);
+                                  EXPECT_TRUE(e);
+                                  auto d = app::DecodePayload(e->kind, e->payload);
+                                  EXPECT_TRUE(d) << e->kind;
+                                  out.emplace_back(std::string(e->kind), *d);
+                                  return true;
+                                })
+                    .ok());
+    return out;
+  }
+  std::vector<std::string> Kinds() {
+    std::vector<std::string> k;
+    for (auto& [kind, e] : Recorded()) k.push_back(kind);
+    return k;
+  }
+  template <typename T>
+  T Last() {
+    auto r = Recorded();
+    for (auto it = r.rbegin(); it != r.rend(); ++it) {
+      if (auto* e = std::get_if<T>(&it->second)) return *e;
+    }
+    ADD_FAILURE() << "no such event recorded";
+    return T{};
+  }
+  void Mark() { start_ = f_.ledger().size(); }
+
+  State Now() { return agency_->Snapshot(); }
+  void Door(const CompartmentKey& c, bool closed, std::vector<std::string> tags) {
+    ASSERT_TRUE(desk_->OnReading(CompartmentReading{c, closed, std::move(tags)}).ok());
+  }
+  // The officer takes the item out of its open compartment and shuts the door.
+  void TakeOut(const CompartmentKey& c, std::vector<std::string> left_behind = {}) {
+    Door(c, false, left_behind);
+    Door(c, true, left_behind);
+  }
+  void SignOutAndTake(const Session& s, const std::string& serial, const CompartmentKey& c,
+                      const app::SignOutOptions& o = {}) {
+    auto r = desk_->SignOut(s, serial, o);
+    ASSERT_TRUE(r) << r.error().ToString();
+    ASSERT_TRUE(r->granted) << (r->reasons.empty() ? "" : r->reasons[0].sentence);
+    TakeOut(c);
+    ASSERT_TRUE(Now().FindItem(serial)->custody);
+  }
+  static bool HasCode(const Outcome& o, std::string_view code) {
+    return std::any_of(o.reasons.begin(), o.reasons.end(),
+                       [&](const Reason& r) { return r.code == code; });
+  }
+
+  testing::LedgerFixture f_{"agency"};
+  std::unique_ptr<app::Agency> agency_;
+  std::unique_ptr<store::SqliteCredentialVault> vault_;
+  store::Argon2PinHasher hasher_{store::Argon2PinHasher::Cheapest()};
+  FakeLockerController controller_;
+  std::unique_ptr<app::CustodyDesk> desk_;
+  uint64_t start_ = 0;
+};
+
+// ---- Authenticate ----------------------------------------------------------------------------
+
+TEST_F(CustodyDeskTest, TheRightPinOpensASessionAndIsRecorded) {
+  auto l = desk_->Authenticate("1001", "10019", "HQ");
+  ASSERT_TRUE(l);
+  ASSERT_TRUE(l->session);
+  EXPECT_EQ(l->session->badge(), "1001");
+  EXPECT_EQ(l->session->site(), "HQ");
+  EXPECT_EQ(Last<LoginSucceeded>(), (LoginSucceeded{"1001", "HQ"}));
+}
+
+TEST_F(CustodyDeskTest, FiveWrongPinsWithinFifteenMinutesLockUntilAnAdminReleases) {
+  for (int i = 1; i <= 4; ++i) {
+    auto l = desk_->Authenticate("1001", "0000", "HQ");
+    ASSERT_TRUE(l);
+    EXPECT_FALSE(l->session);
+    EXPECT_EQ(l->reason, "wrong_pin");
+    EXPECT_FALSE(l->locked_now);
+    f_.clock().Advance(3 * kMinute);
+  }
+  EXPECT_FALSE(Now().FindPerson("1001")->locked);
+  auto fifth = desk_->Authenticate("1001", "0000", "HQ");
+  ASSERT_TRUE(fifth);
+  EXPECT_TRUE(fifth->locked_now);
+  EXPECT_NE(fifth->message.find("locked"), std::string::npos);
+  EXPECT_TRUE(Now().FindPerson("1001")->locked);
+  EXPECT_EQ(Kinds(),
+            (std::vector<std::string>{"login.failed", "login.failed", "login.failed",
+                                      "login.failed", "login.failed", "credential.locked"}));
+
+  // Locked: even the right PIN fails, and says why.
+  auto right = desk_->Authenticate("1001", "10019", "HQ");
+  ASSERT_TRUE(right);
+  EXPECT_FALSE(right->session);
+  EXPECT_EQ(right->reason, "locked");
+  EXPECT_EQ(Last<LoginFailed>().reason, "locked");
+
+  // An officer cannot release it; an admin at the person's site can.
+  const Session officer = Login("1002");
+  auto refused = desk_->ReleaseCredential(officer, "1001");
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->granted);
+  EXPECT_TRUE(HasCode(*refused, "role_not_permitted"));
+  EXPECT_EQ(Last<AccessDenied>().action, "release_credential");
+  EXPECT_TRUE(Now().FindPerson("1001")->locked);
+
+  const Session admin = Login("4001");
+  auto released = desk_->ReleaseCredential(admin, "1001");
+  ASSERT_TRUE(released);
+  EXPECT_TRUE(released->granted);
+  EXPECT_EQ(Last<CredentialReleased>().badge, "1001");
+  EXPECT_FALSE(Now().FindPerson("1001")->locked);
+  Login("1001");
+}
+
+TEST_F(CustodyDeskTest, FailuresOlderThanFifteenMinutesDoNotCountTowardsTheLock) {
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(desk_->Authenticate("1001", "0000", "HQ"));
+  f_.clock().Advance(15 * kMinute);
+  auto l = desk_->Authenticate("1001", "0000", "HQ");
+  ASSERT_TRUE(l);
+  EXPECT_FALSE(l->locked_now);
+  EXPECT_FALSE(Now().FindPerson("1001")->locked);
+}
+
+TEST_F(CustodyDeskTest, ASuccessfulLoginResetsTheCountOfFailures) {
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(desk_->Authenticate("1001", "0000", "HQ"));
+  Login("1001");
+  auto l = desk_->Authenticate("1001", "0000", "HQ");
+  ASSERT_TRUE(l);
+  EXPECT_FALSE(l->locked_now);
+}
+
+TEST_F(CustodyDeskTest, UnknownBadgesRevokedCredentialsAndOtherSitesFailAndAreRecorded) {
+  auto unknown = desk_->Authenticate("9999", "1234", "HQ");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->reason, "unknown_badge");
+  EXPECT_EQ(Last<LoginFailed>(), (LoginFailed{"9999", "HQ", "unknown_badge"}));
+
+  // A badge typed as garbage is recorded safely, never as raw bytes.
+  auto garbage = desk_->Authenticate(std::string(200, 'x') + "\n\x01", "1", "HQ");
+  ASSERT_TRUE(garbage);
+  EXPECT_EQ(garbage->reason, "unknown_badge");
+  EXPECT_EQ(Last<LoginFailed>().badge, std::string(64, 'x'));
+
+  auto elsewhere = desk_->Authenticate("5001", "50019", "HQ");
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->reason, "no_access_at_site");
+
+  ASSERT_TRUE(agency_->Record("admin:test", {CredentialRevoked{"1002", "suspended"}}).ok());
+  auto revoked = desk_->Authenticate("1002", "10029", "HQ");
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->reason, "revoked");
+
+  auto no_site = desk_->Authenticate("1001", "10019", "MARS");
+  ASSERT_FALSE(no_site);
+  EXPECT_EQ(no_site.error().code(), core::StatusCode::kInvalidArgument);
+}
+
+// ---- Sign-out ---------------------------------------------------------------------------------
+
+TEST_F(CustodyDeskTest, TheGrantIsDurableBeforeTheUnlockAndCustodyBeginsWhenTheDoorCloses) {
+  const Session ana = Login("1001");
+  Mark();
+  std::vector<std::string> kinds_at_unlock;
+  controller_.OnCommand([&](const FakeLockerController::Command&) { kinds_at_unlock = Kinds(); });
+
+  auto r = desk_->SignOut(ana, "R-1");
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_TRUE(r->granted);
+  EXPECT_EQ(r->compartment, kRadioBay);
+  EXPECT_EQ(controller_.commands(),
+            (std::vector<FakeLockerController::Command>{{"unlock", kRadioBay}}));
+  EXPECT_EQ(kinds_at_unlock, (std::vector<std::string>{"signout.granted"}));
+  EXPECT_FALSE(Now().FindItem("R-1")->custody);  // not yet: the door has not closed
+
+  f_.clock().Advance(5 * kSecond);
+  Door(kRadioBay, false, {kRadioTag});
+  EXPECT_FALSE(Now().FindItem("R-1")->custody);
+  f_.clock().Advance(5 * kSecond);
+  Door(kRadioBay, true, {});
+  const State s = Now();
+  ASSERT_TRUE(s.FindItem("R-1")->custody);
+  EXPECT_EQ(s.FindItem("R-1")->custody->badge, "1001");
+  EXPECT_EQ(s.FindItem("R-1")->custody->due, f_.clock().NowMicros() + 12 * kHour);
+  EXPECT_EQ(s.HeldCount("1001"), 1);
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"signout.granted", "item.signed_out"}));
+}
+
+TEST_F(CustodyDeskTest, ADoorNotOpenedWithinThirtySecondsIsRelockedAndRecorded) {
+  const Session ana = Login("1001");
+  ASSERT_TRUE(desk_->SignOut(ana, "R-1")->granted);
+  f_.clock().Advance(30 * kSecond - 1);
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_TRUE(Now().FindItem("R-1")->pending);
+  f_.clock().Advance(1);
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_EQ(Last<SignOutAbandoned>(), (SignOutAbandoned{"1001", "R-1", "door_not_opened"}));
+  EXPECT_EQ(controller_.commands().back(), (FakeLockerController::Command{"relock", kRadioBay}));
+  EXPECT_FALSE(Now().FindItem("R-1")->pending);
+  EXPECT_FALSE(Now().FindItem("R-1")->custody);
+  // Available again.
+  EXPECT_TRUE(desk_->SignOut(ana, "R-1")->granted);
+}
+
+TEST_F(CustodyDeskTest, AnOpenedDoorIsNotRelockedAndAnItemLeftBehindEndsTheSignOut) {
+  const Session ana = Login("1001");
+  ASSERT_TRUE(desk_->SignOut(ana, "R-1")->granted);
+  Door(kRadioBay, false, {kRadioTag});
+  f_.clock().Advance(45 * kSecond);
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_TRUE(Now().FindItem("R-1")->pending);  // the door is open: no relock
+  Door(kRadioBay, true, {kRadioTag});           // closed with the radio still inside
+  EXPECT_EQ(Last<SignOutAbandoned>().reason, "item_not_taken");
+  EXPECT_FALSE(Now().FindItem("R-1")->custody);
+  EXPECT_FALSE(Now().FindItem("R-1")->pending);
+}
+
+TEST_F(CustodyDeskTest, ADeniedSignOutIsRecordedWithItsReasonsAndNothingUnlocks) {
+  const Session ben = Login("1002");
+  Mark();
+  auto r = desk_->SignOut(ben, "T-7");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->granted);
+  ASSERT_TRUE(HasCode(*r, "certification_expired"));
+  EXPECT_EQ(r->reasons[0].sentence,
+            "CEW T-7 withheld: your CEW certification expired on 1 Nov 2026.");
+  EXPECT_TRUE(controller_.commands().empty());
+  const AccessDenied denied = Last<AccessDenied>();
+  EXPECT_EQ(denied.badge, "1002");
+  EXPECT_EQ(denied.serial, "T-7");
+  EXPECT_EQ(denied.reasons, r->reasons);
+  EXPECT_EQ(denied.action, "sign_out");
+
+  // An item that does not exist is a denied attempt too.
+  auto ghost = desk_->SignOut(ben, "NOPE-1");
+  ASSERT_TRUE(ghost);
+  EXPECT_TRUE(HasCode(*ghost, "unknown_item"));
+  EXPECT_EQ(Last<AccessDenied>().serial, "NOPE-1");
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"access.denied", "access.denied"}));
+}
+
+TEST_F(CustodyDeskTest, AnItemAtAnotherSiteIsWithheldAtThisTerminal) {
+  ASSERT_TRUE(agency_
+                  ->Record("admin:test", {ItemDefined{{"N-1", "RADIO", kStrangerTag, kNorthBay, 1}},
+                                          ChargeObserved{"N-1", 100}})
+                  .ok());
+  const Session ana = Login("1001");
+  auto r = desk_->SignOut(ana, "N-1");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->granted);
+  EXPECT_TRUE(HasCode(*r, "other_site"));
+}
+
+TEST_F(CustodyDeskTest, AControllerThatCannotUnlockAbandonsTheGrantedSignOut) {
+  const Session ana = Login("1001");
+  controller_.FailWith(core::UnavailableError("bank A does not answer"));
+  auto r = desk_->SignOut(ana, "R-1");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), core::StatusCode::kUnavailable);
+  EXPECT_NE(r.error().message().find("HQ/A/1"), std::string::npos) << r.error().message();
+  EXPECT_EQ(Last<SignOutAbandoned>().reason, "controller_error: bank A does not answer");
+  EXPECT_FALSE(Now().FindItem("R-1")->pending);
+}
+
+TEST_F(CustodyDeskTest, ATwoPersonTypeNeedsASecondQualifiedPersonSignedInAtTheTerminal) {
+  const Session ana = Login("1001");
+  auto alone = desk_->SignOut(ana, "RF-1");
+  ASSERT_TRUE(alone);
+  EXPECT_FALSE(alone->granted);
+  EXPECT_TRUE(HasCode(*alone, "second_person_required"));
+
+  const Session ben = Login("1002");  // an officer is not a qualified approver
+  app::SignOutOptions by_officer;
+  by_officer.approver = &ben;
+  EXPECT_FALSE(desk_->SignOut(ana, "RF-1", by_officer)->granted);
+
+  const Session sam = Login("2001");
+  app::SignOutOptions by_supervisor;
+  by_supervisor.approver = &sam;
+  SignOutAndTake(ana, "RF-1", kRifleBay, by_supervisor);
+  EXPECT_EQ(Last<SignOutGranted>().approver, "2001");
+}
+
+// ---- Override ---------------------------------------------------------------------------------
+
+TEST_F(CustodyDeskTest, ASupervisorOverridesADenialWithAStatedReason) {
+  const Session ben = Login("1002");
+  const Session sam = Login("2001");
+  app::SignOutOptions o;
+  o.override_by = &sam;
+  auto no_reason = desk_->SignOut(ben, "T-7", o);
+  ASSERT_TRUE(no_reason);
+  EXPECT_FALSE(no_reason->granted);
+  EXPECT_TRUE(HasCode(*no_reason, "override_reason_missing"));
+
+  const Session ana = Login("1001");  // an officer cannot override
+  app::SignOutOptions by_officer;
+  by_officer.override_by = &ana;
+  by_officer.override_reason = "trust me";
+  EXPECT_TRUE(HasCode(*desk_->SignOut(ben, "T-7", by_officer), "override_not_allowed"));
+
+  o.override_reason = "recertification booked; riot call-out";
+  SignOutAndTake(ben, "T-7", kCewBay, o);
+  const SignOutGranted g = Last<SignOutGranted>();
+  EXPECT_EQ(g.override_by, "2001");
+  EXPECT_EQ(g.override_reason, "recertification booked; riot call-out");
+  ASSERT_EQ(g.overridden.size(), 1u);
+  EXPECT_EQ(g.overridden[0].code, "certification_expired");
+}
+
+TEST_F(CustodyDeskTest, NoOverrideReleasesAQuarantinedItem) {
+  const Session sam = Login("2001");
+  ASSERT_TRUE(desk_->ReportProblem(sam, "T-7", "probe wire frayed")->granted);
+  const Session ana = Login("1001");
+  app::SignOutOptions o;
+  o.override_by = &sam;
+  o.override_reason = "urgent";
+  auto r = desk_->SignOut(ana, "T-7", o);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->granted);
+  EXPECT_TRUE(HasCode(*r, "quarantined"));
+  EXPECT_TRUE(HasCode(*r, "override_not_allowed"));
+  EXPECT_TRUE(controller_.commands().empty());
+}
+
+// ---- Return -----------------------------------------------------------------------------------
+
+TEST_F(CustodyDeskTest, ReturningTheRightTagEndsCustody) {
+  const Session ana = Login("1001");
+  SignOutAndTake(ana, "R-1", kRadioBay);
+  f_.clock().Advance(4 * kHour);
+  Mark();
+  auto r = desk_->Return(ana, "R-1");
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_TRUE(r->granted);
+  EXPECT_EQ(controller_.commands().back(), (FakeLockerController::Command{"unlock", kRadioBay}));
+  EXPECT_TRUE(Now().FindItem("R-1")->custody);  // until the door closes on its tag
+  Door(kRadioBay, false, {});
+  Door(kRadioBay, true, {kRadioTag});
+  EXPECT_FALSE(Now().FindItem("R-1")->custody);
+  EXPECT_EQ(Now().HeldCount("1001"), 0);
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"return.started", "item.returned"}));
+}
+
+TEST_F(CustodyDeskTest, AWrongTagOrNothingRaisesAnAlertAndCustodyStays) {
+  const Session ana = Login("1001");
+  SignOutAndTake(ana, "R-1", kRadioBay);
+  ASSERT_TRUE(desk_->Return(ana, "R-1")->granted);
+  Door(kRadioBay, false, {});
+  Door(kRadioBay, true, {kStrangerTag});
+  EXPECT_EQ(Last<ReturnRejected>(), (ReturnRejected{"1001", "R-1", kStrangerTag, "wrong_item"}));
+  ASSERT_TRUE(Now().FindItem("R-1")->custody);
+  EXPECT_EQ(Now().FindItem("R-1")->custody->badge, "1001");
+
+  ASSERT_TRUE(desk_->Return(ana, "R-1")->granted);
+  Door(kRadioBay, false, {});
+  Door(kRadioBay, true, {});
+  EXPECT_EQ(Last<ReturnRejected>(), (ReturnRejected{"1001", "R-1", "", "nothing_returned"}));
+  EXPECT_TRUE(Now().FindItem("R-1")->custody);
+}
+
+TEST_F(CustodyDeskTest, OnlyTheHolderMayReturnAndAnUnopenedReturnIsRelocked) {
+  const Session ana = Login("1001");
+  const Session ben = Login("1002");
+  SignOutAndTake(ana, "R-1", kRadioBay);
+  auto not_his = desk_->Return(ben, "R-1");
+  ASSERT_TRUE(not_his);
+  EXPECT_FALSE(not_his->granted);
+  EXPECT_TRUE(HasCode(*not_his, "not_holder"));
+  EXPECT_EQ(Last<AccessDenied>().action, "return");
+
+  ASSERT_TRUE(desk_->Return(ana, "R-1")->granted);
+  f_.clock().Advance(30 * kSecond);
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_EQ(Last<ReturnAbandoned>(), (ReturnAbandoned{"1001", "R-1", "door_not_opened"}));
+  EXPECT_EQ(controller_.commands().back(), (FakeLockerController::Command{"relock", kRadioBay}));
+  EXPECT_TRUE(Now().FindItem("R-1")->custody);
+  EXPECT_FALSE(Now().FindItem("R-1")->returning);
+}
+
+// ---- Handover ---------------------------------------------------------------------------------
+
+TEST_F(CustodyDeskTest, HandoverNeedsAReceiverAllowedToHoldTheItem) {
+  const Session ana = Login("1001");
+  SignOutAndTake(ana, "T-7", kCewBay);
+  const Session ben = Login("1002");
+  auto refused = desk_->Handover(ana, ben, "T-7");
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->granted);
+  EXPECT_TRUE(HasCode(*refused, "certification_expired"));
+  EXPECT_FALSE(HasCode(*refused, "already_out"));
+  EXPECT_EQ(Last<AccessDenied>().action, "handover");
+
+  const Session sam = Login("2001");
+  f_.clock().Advance(2 * kHour);
+  auto done = desk_->Handover(ana, sam, "T-7");
+  ASSERT_TRUE(done);
+  ASSERT_TRUE(done->granted);
+  const State s = Now();
+  EXPECT_EQ(s.FindItem("T-7")->custody->badge, "2001");
+  EXPECT_EQ(s.FindItem("T-7")->custody->due, f_.clock().NowMicros() + 10 * kHour);
+  EXPECT_EQ(s.HeldCount("1001"), 0);
+  EXPECT_EQ(s.HeldCount("2001"), 1);
+  EXPECT_EQ(Last<ItemHandedOver>().to_badge, "2001");
+
+  // Only the holder hands over.
+  EXPECT_TRUE(HasCode(*desk_->Handover(ana, ben, "T-7"), "not_holder"));
+}
+
+// ---- Problems and service ---------------------------------------------------------------------
+
+TEST_F(CustodyDeskTest, AProblemAtReturnQuarantinesUntilAnArmorerServicesIt) {
+  const Session ana = Login("1001");
+  SignOutAndTake(ana, "T-7", kCewBay);
+  ASSERT_TRUE(desk_->Return(ana, "T-7", "trigger sticks")->granted);
+  Door(kCewBay, false, {});
+  Door(kCewBay, true, {kCewTag});
+  State s = Now();
+  EXPECT_FALSE(s.FindItem("T-7")->custody);
+  EXPECT_TRUE(s.FindItem("T-7")->quarantined);
+  EXPECT_EQ(s.FindItem("T-7")->quarantine_reason, "trigger sticks");
+
+  // Withheld from everyone, with the reported problem in the sentence.
+  auto again = desk_->SignOut(ana, "T-7");
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->granted);
+  ASSERT_TRUE(HasCode(*again, "quarantined"));
+  EXPECT_NE(again->reasons[0].sentence.find("trigger sticks"), std::string::npos);
+
+  // Its compartment opens only for an armorer.
+  const Session sam = Login("2001");
+  auto not_armorer = desk_->OpenForService(sam, "T-7");
+  ASSERT_TRUE(not_armorer);
+  EXPECT_FALSE(not_armorer->granted);
+  EXPECT_EQ(Last<AccessDenied>().action, "open_for_service");
+  const size_t commands = controller_.commands().size();
+  const Session alex = Login("3001");
+  auto open = desk_->OpenForService(alex, "T-7");
+  ASSERT_TRUE(open);
+  ASSERT_TRUE(open->granted);
+  ASSERT_EQ(controller_.commands().size(), commands + 1);
+  EXPECT_EQ(controller_.commands().back(), (FakeLockerController::Command{"unlock", kCewBay}));
+
+  EXPECT_TRUE(HasCode(*desk_->RecordService(sam, "T-7", "fixed"), "role_not_permitted"));
+  EXPECT_TRUE(HasCode(*desk_->RecordService(alex, "T-7", ""), "notes_missing"));
+  ASSERT_TRUE(desk_->RecordService(alex, "T-7", "replaced trigger spring")->granted);
+  s = Now();
+  EXPECT_FALSE(s.FindItem("T-7")->quarantined);
+  EXPECT_EQ(s.FindItem("T-7")->signouts_since_service, 0);
+  EXPECT_TRUE(desk_->SignOut(ana, "T-7")->granted);
+}
+
+TEST_F(CustodyDeskTest, AProblemAtSignOutKeepsTheItemInAndQuarantined) {
+  const Session ana = Login("1001");
+  ASSERT_TRUE(desk_->SignOut(ana, "R-1")->granted);
+  Door(kRadioBay, false, {kRadioTag});
+  auto r = desk_->ReportProblem(ana, "R-1", "cracked antenna");
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->granted);
+  Door(kRadioBay, true, {kRadioTag});  // left it in
+  const State s = Now();
+  EXPECT_TRUE(s.FindItem("R-1")->quarantined);
+  EXPECT_FALSE(s.FindItem("R-1")->custody);
+  EXPECT_EQ(Last<SignOutAbandoned>().reason, "item_not_taken");
+
+  // Someone with nothing to do with the item cannot quarantine it, nor without saying why.
+  const Session ben = Login("1002");
+  EXPECT_TRUE(HasCode(*desk_->ReportProblem(ben, "T-7", "looks odd"), "role_not_permitted"));
+  EXPECT_TRUE(HasCode(*desk_->ReportProblem(ana, "R-1", ""), "description_missing"));
+}
+
+TEST_F(CustodyDeskTest, TheSignOutCounterMakesServiceDue) {
+  const Session ana = Login("1001");
+  const Session sam = Login("2001");
+  app::SignOutOptions o;
+  o.approver = &sam;
+  for (int i = 0; i < 2; ++i) {
+    SignOutAndTake(ana, "RF-1", kRifleBay, o);
+    ASSERT_TRUE(desk_->Return(ana, "RF-1")->granted);
+    Door(kRifleBay, false, {});
+    Door(kRifleBay, true, {kRifleTag});
+  }
+  EXPECT_EQ(Now().FindItem("RF-1")->signouts_since_service, 2);
+  auto due = desk_->SignOut(ana, "RF-1", o);
+  ASSERT_TRUE(due);
+  EXPECT_FALSE(due->granted);
+  EXPECT_TRUE(HasCode(*due, "service_due"));
+  const Session alex = Login("3001");
+  ASSERT_TRUE(desk_->RecordService(alex, "RF-1", "inspected, cleaned")->granted);
+  EXPECT_TRUE(desk_->SignOut(ana, "RF-1", o)->granted);
+}
+
+// ---- Overdue ----------------------------------------------------------------------------------
+
+TEST_F(CustodyDeskTest, TheClockMarksAnItemOverdueOnceWhenItsDueTimePasses) {
+  const Session ana = Login("1001");
+  SignOutAndTake(ana, "R-1", kRadioBay);
+  const Micros due = Now().FindItem("R-1")->custody->due;
+  f_.clock().Set(due - 1);
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_FALSE(Now().FindItem("R-1")->custody->overdue_reported);
+  f_.clock().Set(due);
+  Mark();
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_EQ(Last<ItemOverdue>(), (ItemOverdue{"R-1", "1001", due}));
+  EXPECT_TRUE(Now().FindItem("R-1")->custody->overdue_reported);
+  f_.clock().Advance(kHour);
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"item.overdue"}));
+}
+
+TEST_F(CustodyDeskTest, ARevokedSessionCanNoLongerAct) {
+  const Session ana = Login("1001");
+  SignOutAndTake(ana, "R-1", kRadioBay);
+  ASSERT_TRUE(agency_->Record("admin:test", {CredentialRevoked{"1001", "suspended"}}).ok());
+  EXPECT_TRUE(HasCode(*desk_->SignOut(ana, "T-7"), "credential_revoked"));
+  EXPECT_TRUE(HasCode(*desk_->Return(ana, "R-1"), "credential_revoked"));
+  EXPECT_TRUE(HasCode(*desk_->ReportProblem(ana, "R-1", "x"), "credential_revoked"));
+}
+
+}  // namespace
+}  // namespace custodian
