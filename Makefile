@@ -29,13 +29,15 @@ bench: build
 
 # Coverage-guided fuzzing with clang's libFuzzer, FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/*_fuzz.cc)))
+FUZZ_SOURCES := $(wildcard tests/fuzz/*_fuzz.cc src/*/*_fuzz.cc)
+FUZZ_TARGETS := $(basename $(notdir $(FUZZ_SOURCES)))
 fuzz:
 	@scripts/install-deps fuzz
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
-	@for t in build/fuzz/tests/fuzz/*_fuzz; do \
-	  name=$$(basename $$t); mkdir -p build/fuzz/corpus/$$name; \
+	@for src in $(FUZZ_SOURCES); do \
+	  name=$$(basename $$src .cc); t=build/fuzz/$$(dirname $$src)/$$name; \
+	  mkdir -p build/fuzz/corpus/$$name; \
 	  echo "== $$name"; \
 	  $$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$$name tests/fuzz/corpus/$$name || exit 1; \
 	done
