@@ -145,7 +145,14 @@ core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
     return out;
   };
   const std::string wrong = "The badge or the PIN is not right.";
-  if (!known) return fail("unknown_badge", wrong, false);
+  if (!known) {
+    // Spend what a wrong PIN costs, so the time taken does not tell which badges exist.
+    if (dummy_hash_.empty()) {
+      CUSTODIAN_ASSIGN_OR_RETURN(dummy_hash_, hasher_.Hash("not a PIN"));
+    }
+    (void)hasher_.Matches(dummy_hash_, pin);
+    return fail("unknown_badge", wrong, false);
+  }
   if (revoked) return fail("revoked", "This credential is revoked. See a supervisor.", false);
   if (locked) {
     return fail("locked",

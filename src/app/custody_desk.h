@@ -149,7 +149,9 @@ class CustodyDesk {
   ZoneLookup zones_;
   Settings settings_;
   std::mutex mu_;
-  std::set<domain::CompartmentKey> opened_;  // unlocked compartments whose door has been opened
+  std::set<domain::CompartmentKey> opened_;
+  std::string dummy_hash_;  // checked against for unknown badges  // unlocked compartments whose
+                            // door has been opened
 };
 
 }  // namespace custodian::app

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "app/event_codec.h"
 #include "store/argon2_pins.h"
 #include "store/sqlite/sqlite_credential_vault.h"
@@ -86,6 +88,21 @@ std::vector<DomainEvent> World() {
   };
 }
 
+// Counts PIN checks, passing them on to the real hasher.
+class CountingPinHasher final : public app::PinHasher {
+ public:
+  explicit CountingPinHasher(const app::PinHasher& inner) : inner_(inner) {}
+  core::Result<std::string> Hash(const std::string& pin) const override { return inner_.Hash(pin); }
+  bool Matches(const std::string& hash, const std::string& pin) const override {
+    ++matches;
+    return inner_.Matches(hash, pin);
+  }
+  mutable std::atomic<int> matches{0};
+
+ private:
+  const app::PinHasher& inner_;
+};
+
 class CustodyDeskTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,11 +120,12 @@ class CustodyDeskTest : public ::testing::Test {
       pins.emplace_back(badge, *hasher_.Hash(std::string(badge) + "9"));  // PIN: badge + "9"
     }
     ASSERT_TRUE(vault_->PutPinHashes(pins).ok());
-    desk_ = std::make_unique<app::CustodyDesk>(*agency_, controller_, *vault_, hasher_, f_.clock(),
-                                               [](std::string_view name) -> const TimeZone* {
-                                                 auto z = store::FindZone(name);
-                                                 return z ? *z : nullptr;
-                                               });
+    desk_ =
+        std::make_unique<app::CustodyDesk>(*agency_, controller_, *vault_, counting_, f_.clock(),
+                                           [](std::string_view name) -> const TimeZone* {
+                                             auto z = store::FindZone(name);
+                                             return z ? *z : nullptr;
+                                           });
     start_ = f_.ledger().size();
   }
 
@@ -185,6 +203,7 @@ class CustodyDeskTest : public ::testing::Test {
   std::unique_ptr<app::Agency> agency_;
   std::unique_ptr<store::SqliteCredentialVault> vault_;
   store::Argon2PinHasher hasher_{store::Argon2PinHasher::Cheapest()};
+  CountingPinHasher counting_{hasher_};
   FakeLockerController controller_;
   std::unique_ptr<app::CustodyDesk> desk_;
   uint64_t start_ = 0;
@@ -266,6 +285,8 @@ TEST_F(CustodyDeskTest, UnknownBadgesRevokedCredentialsAndOtherSitesFailAndAreRe
   auto unknown = desk_->Authenticate("9999", "1234", "HQ");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->reason, "unknown_badge");
+  EXPECT_EQ(unknown->message, "The badge or the PIN is not right.");  // as for a wrong PIN
+  EXPECT_EQ(counting_.matches.load(), 1);  // and as slow: a PIN check against a dummy hash
   EXPECT_EQ(Last<LoginFailed>(), (LoginFailed{"9999", "HQ", "unknown_badge"}));
 
   // A badge typed as garbage is recorded safely, never as raw bytes.
