@@ -55,6 +55,18 @@ std::string TypedBadge(const std::string& typed) {
   return b;
 }
 
+// Whether another item's sign-out or return has this compartment open: one transaction at a time
+// per compartment, so the door's close can be attributed. (Walks the items: State has no index by
+// compartment, and this runs once per sign-out or return, not per decision.)
+bool CompartmentBusy(const State& s, const domain::CompartmentKey& c, const std::string& serial) {
+  for (const auto& [other_serial, other] : s.items) {
+    if (other_serial != serial && other.item.home == c && (other.pending || other.returning)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool Contains(const std::vector<std::string>& tags, const std::string& tag) {
   return std::find(tags.begin(), tags.end(), tag) != tags.end();
 }
@@ -242,17 +254,10 @@ core::Result<Outcome> CustodyDesk::SignOut(const Session& officer, const std::st
     }
     d = policy::Decide(s, officer.badge(), serial, compartment, ZoneOf(s, compartment.site), now,
                        settings_.policy);
-    if (item != nullptr && !item->custody && !item->pending) {
-      // One transaction at a time per compartment.
-      for (const auto& [other_serial, other] : s.items) {
-        if (other_serial != serial && other.item.home == compartment &&
-            (other.pending || other.returning)) {
-          extra.push_back({"compartment_busy", name + " withheld: its compartment is open for "
-                                                      "another transaction; try again in a "
-                                                      "moment."});
-          break;
-        }
-      }
+    if (item != nullptr && !item->custody && !item->pending &&
+        CompartmentBusy(s, compartment, serial)) {
+      extra.push_back({"compartment_busy", name + " withheld: its compartment is open for "
+                                                  "another transaction; try again in a moment."});
     }
     auto qualified = [&](const Session* who, Role a, Role b) {
       if (who == nullptr || who->badge() == officer.badge() || who->site() != officer.site()) {
@@ -334,6 +339,9 @@ core::Result<Outcome> CustodyDesk::Return(const Session& officer, const std::str
     } else if (item->returning) {
       why.push_back({"return_in_progress", name + " return refused: its compartment is already "
                                                   "open for the return."});
+    } else if (CompartmentBusy(s, compartment, serial)) {
+      why.push_back({"compartment_busy", name + " return refused: its compartment is open for "
+                                                "another transaction; try again in a moment."});
     }
     if (compartment.site != officer.site()) {
       why.push_back({"other_site", name + " return refused: it belongs at site " +

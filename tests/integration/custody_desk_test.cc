@@ -434,6 +434,25 @@ TEST_F(CustodyDeskTest, ATwoPersonTypeNeedsASecondQualifiedPersonSignedInAtTheTe
   EXPECT_EQ(Last<SignOutGranted>().approver, "2001");
 }
 
+TEST_F(CustodyDeskTest, OneTransactionAtATimePerCompartment) {
+  ASSERT_TRUE(agency_
+                  ->Record("admin:test", {ItemDefined{{"R-2", "RADIO", kStrangerTag, kRadioBay, 1}},
+                                          ChargeObserved{"R-2", 80}})
+                  .ok());
+  const Session ana = Login("1001");
+  const Session sam = Login("2001");
+  SignOutAndTake(sam, "R-2", kRadioBay);
+  ASSERT_TRUE(desk_->SignOut(ana, "R-1")->granted);
+  // R-1's sign-out has the bay open: R-2 cannot be returned into it until that is done.
+  auto busy = desk_->Return(sam, "R-2");
+  ASSERT_TRUE(busy);
+  EXPECT_FALSE(busy->granted);
+  EXPECT_TRUE(HasCode(*busy, "compartment_busy"));
+  TakeOut(kRadioBay);
+  EXPECT_TRUE(desk_->Return(sam, "R-2")->granted);
+  EXPECT_TRUE(HasCode(*desk_->SignOut(ana, "R-1"), "already_out"));
+}
+
 // ---- Override ---------------------------------------------------------------------------------
 
 TEST_F(CustodyDeskTest, ASupervisorOverridesADenialWithAStatedReason) {
