@@ -3,11 +3,14 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <set>
+#include <thread>
 
 #include "app/agency.h"
 #include "app/csv_import.h"
+#include "app/demo_agency.h"
 #include "core/clock.h"
 #include "data_dir.h"
 #include "policy/policy.h"
@@ -81,6 +84,48 @@ core::Result<domain::Micros> ParseInstant(const std::string& at, const core::Clo
   return seconds * 1'000'000;
 }
 
+// What an import needs from this machine: its time zone database and a random PIN source.
+app::ImportEnv MachineImportEnv() {
+  app::ImportEnv env;
+  env.zone_exists = [](std::string_view name) { return store::FindZone(name).has_value(); };
+  env.new_pin = [] { return store::RandomPin(6); };
+  return env;
+}
+
+// Hashes every PIN with Argon2id and stores the hashes in DIR/credentials.db, in one transaction.
+// Called before the people are recorded: a person recorded without a stored hash could never log
+// in (safe), a hash without its person is never used. Each PIN gets its own salted hash (~80 ms
+// and 64 MiB each), so a larger batch is split over two threads.
+core::Status StorePinHashes(const std::string& data,
+                            const std::vector<std::pair<std::string, std::string>>& pins) {
+  if (pins.empty()) return core::Status::Ok();
+  store::Argon2PinHasher hasher;
+  std::vector<std::pair<std::string, std::string>> hashes(pins.size());
+  std::vector<core::Status> failed(2);
+  auto hash_range = [&](size_t begin, size_t end, core::Status& status) {
+    for (size_t i = begin; i < end && status.ok(); ++i) {
+      auto h = hasher.Hash(pins[i].second);
+      if (!h) {
+        status = h.error();
+      } else {
+        hashes[i] = {pins[i].first, std::move(*h)};
+      }
+    }
+  };
+  const size_t half = pins.size() / 2;
+  if (half == 0) {
+    hash_range(0, pins.size(), failed[0]);
+  } else {
+    std::thread second(hash_range, half, pins.size(), std::ref(failed[1]));
+    hash_range(0, half, failed[0]);
+    second.join();
+  }
+  for (const core::Status& s : failed) CUSTODIAN_RETURN_IF_ERROR(s);
+  CUSTODIAN_ASSIGN_OR_RETURN(
+      auto vault, store::SqliteCredentialVault::Open((fs::path(data) / "credentials.db").string()));
+  return vault->PutPinHashes(hashes);
+}
+
 void PrintReasons(const policy::Decision& d) {
   for (const auto& r : d.reasons) std::cout << "  " << r.code << ": " << r.sentence << "\n";
   for (const auto& r : d.requirements)
@@ -96,25 +141,9 @@ int RunImport(const std::string& data, const std::string& kind_name, const std::
   if (!csv) return Fail(csv.error());
   auto o = Open(data, /*create=*/true);
   if (!o) return Fail(o.error());
-  app::ImportEnv env;
-  env.zone_exists = [](std::string_view name) { return store::FindZone(name).has_value(); };
-  env.new_pin = [] { return store::RandomPin(6); };
-  auto plan = app::PlanImport(*kind, *csv, o->agency->Snapshot(), env);
+  auto plan = app::PlanImport(*kind, *csv, o->agency->Snapshot(), MachineImportEnv());
   if (!plan) return Fail(plan.error().Annotate(file));
-  if (!plan->pins.empty()) {
-    // Hashes first: a person recorded without a stored hash could never log in (safe), a hash
-    // without its person is never used.
-    store::Argon2PinHasher hasher;
-    std::vector<std::pair<std::string, std::string>> hashes;
-    for (const auto& [badge, pin] : plan->pins) {
-      auto h = hasher.Hash(pin);
-      if (!h) return Fail(h.error());
-      hashes.emplace_back(badge, *h);
-    }
-    auto vault = store::SqliteCredentialVault::Open((fs::path(data) / "credentials.db").string());
-    if (!vault) return Fail(vault.error());
-    if (auto s = (*vault)->PutPinHashes(hashes); !s.ok()) return Fail(s);
-  }
+  if (auto s = StorePinHashes(data, plan->pins); !s.ok()) return Fail(s);
   if (auto s = o->agency->Record("cli:import", plan->events); !s.ok()) {
     return Fail(s.Annotate(file));
   }
@@ -137,6 +166,83 @@ int RunImport(const std::string& data, const std::string& kind_name, const std::
               << " (mode 0600: hand them out, then delete the file)\n";
   }
   std::cout << "imported " << plan->events.size() << " " << kind_name << " from " << file << "\n";
+  return 0;
+}
+
+int RunDemoSeed(const std::string& data) {
+  const auto started = std::chrono::steady_clock::now();
+  auto o = Open(data, /*create=*/true);
+  if (!o) return Fail(o.error());
+  const domain::State before = o->agency->Snapshot();
+  if (!before.sites.empty()) {
+    std::cout << "already seeded: " << before.sites.size() << " sites, " << before.items.size()
+              << " items; nothing changed\n";
+    return 0;
+  }
+  // Expiry dates are relative to today (UTC), so the demo's expired, expiring and valid
+  // certifications stay so whenever it is seeded.
+  const domain::Date today =
+      std::chrono::floor<std::chrono::days>(std::chrono::sys_time<std::chrono::microseconds>(
+          std::chrono::microseconds(o->dir->clock.NowMicros())));
+  const app::DemoAgency demo = app::MakeDemoAgency(today);
+
+  // The five CSVs are planned as `import` plans them, each on top of the ones before, and then
+  // recorded together: all or none, so a failed seed never leaves half an agency behind that a
+  // second run would take for a seeded one.
+  const app::ImportEnv env = MachineImportEnv();
+  domain::State planned = before;
+  std::vector<domain::DomainEvent> events;
+  std::vector<std::pair<std::string, std::string>> pins;
+  for (const auto& [kind, csv] : demo.Csvs()) {
+    auto plan = app::PlanImport(kind, *csv, planned, env);
+    if (!plan) {
+      return Fail(plan.error().Annotate("demo " + std::string(app::ImportKindName(kind))));
+    }
+    for (const domain::DomainEvent& e : plan->events) planned.Apply(e, 0);
+    events.insert(events.end(), plan->events.begin(), plan->events.end());
+    pins.insert(pins.end(), plan->pins.begin(), plan->pins.end());
+  }
+  events.insert(events.end(), demo.events.begin(), demo.events.end());
+  if (auto s = StorePinHashes(data, pins); !s.ok()) return Fail(s);
+  if (auto s = o->agency->Record("cli:demo-seed", events); !s.ok()) {
+    return Fail(s.Annotate("demo seed"));
+  }
+
+  const domain::State state = o->agency->Snapshot();
+  std::set<std::pair<std::string, std::string>> banks;
+  for (const auto& [key, c] : state.compartments) banks.emplace(key.site, key.bank);
+  size_t charged = 0, quarantined = 0;
+  for (const auto& [serial, i] : state.items) {
+    charged += i.charge_percent.has_value();
+    quarantined += i.quarantined;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << "seeded the demo agency in " << data << ": " << state.sites.size() << " sites, "
+            << banks.size() << " locker banks, " << state.compartments.size() << " compartments, "
+            << state.types.size() << " item types, " << state.items.size() << " items, "
+            << state.people.size() << " people; " << charged << " charge readings, " << quarantined
+            << " items quarantined (" << events.size() << " events, " << std::fixed
+            << std::setprecision(1) << seconds << " s)\n\n";
+  std::cout << "demo credentials: every demo person's PIN is " << app::kDemoPin
+            << " (demo only; a real import generates one PIN per person)\n";
+  auto row = [](std::string_view badge, std::string_view name, std::string_view role,
+                std::string_view sites, std::string_view item, std::string_view what) {
+    std::cout << "  " << std::left << std::setw(6) << badge << std::setw(20) << name
+              << std::setw(19) << role << std::setw(7) << sites << std::setw(10) << item << what
+              << "\n";
+  };
+  row("badge", "name", "role", "sites", "try item", "demonstrates");
+  for (const app::DemoCredential& c : demo.credentials) {
+    row(c.badge, c.name, c.role, c.site, c.try_item, c.demonstrates);
+  }
+  if (demo.credentials.size() >= 2) {
+    // The first two rows: an officer who may take what she asks for, one denied a CEW.
+    const app::DemoCredential& c = demo.credentials[1];
+    std::cout << "\ntry: custodian access explain --data " << data << " --badge " << c.badge
+              << " --item " << c.try_item << "\n     custodian access list --data " << data
+              << " --badge " << demo.credentials[0].badge << "\n";
+  }
   return 0;
 }
 

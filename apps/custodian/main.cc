@@ -132,6 +132,11 @@ int main(int argc, char** argv) {
   import_cmd->add_option("kind", kind, "sites | lockers | types | people | items")->required();
   import_cmd->add_option("file", file, "CSV file with a header row")->required();
   add_data(import_cmd);
+  auto* demo_cmd = app.add_subcommand("demo", "A demo agency to explore Custodian with");
+  demo_cmd->require_subcommand(1);
+  auto* seed_cmd = demo_cmd->add_subcommand(
+      "seed", "Import a demo agency (3 sites, ~200 items, 60 people; every PIN 1234) once");
+  add_data(seed_cmd);
   auto* access_cmd = app.add_subcommand("access", "Access decisions, with their reasons");
   access_cmd->require_subcommand(1);
   auto* explain = access_cmd->add_subcommand(
@@ -154,6 +159,7 @@ int main(int argc, char** argv) {
   }
   size_given = size_opt->count() > 0;
   if (import_cmd->parsed()) return cli::RunImport(data, kind, file);
+  if (seed_cmd->parsed()) return cli::RunDemoSeed(data);
   if (explain->parsed()) return cli::RunAccessExplain(data, badge, serial, at);
   if (list->parsed()) return cli::RunAccessList(data, badge, at);
 
