@@ -12,6 +12,7 @@
 #include "app/csv_import.h"
 #include "app/demo_agency.h"
 #include "core/clock.h"
+#include "core/csv.h"
 #include "data_dir.h"
 #include "policy/policy.h"
 #include "store/argon2_pins.h"
@@ -155,7 +156,8 @@ int RunImport(const std::string& data, const std::string& kind_name, const std::
     const domain::State state = o->agency->Snapshot();
     for (const auto& [badge, pin] : plan->pins) {
       if (generated.count(badge)) {
-        text += badge + "," + state.FindPerson(badge)->person.name + "," + pin + "\n";
+        text += core::CsvField(badge) + "," + core::CsvField(state.FindPerson(badge)->person.name) +
+                "," + pin + "\n";
       }
     }
     if (auto s = store::WriteFileDurably(letter, core::AsBytes(text),

@@ -207,4 +207,15 @@ Result<CsvTable> ParseCsv(std::string_view text) {
   return Reader(text).Read();
 }
 
+std::string CsvField(std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace custodian::core

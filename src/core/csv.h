@@ -49,4 +49,8 @@ struct CsvTable {
 
 Result<CsvTable> ParseCsv(std::string_view text);
 
+// One field written for a CSV file: as is, or in double quotes (inner quotes doubled) when it holds
+// a comma, a quote, CR or LF, so that ParseCsv reads back exactly `field`.
+std::string CsvField(std::string_view field);
+
 }  // namespace custodian::core

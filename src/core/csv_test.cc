@@ -203,5 +203,16 @@ TEST(Csv, ParsesTheSameRecordsWithLfOrCrlf) {
   EXPECT_THAT(a.rows[1].fields, ElementsAre("3", "4\""));
 }
 
+TEST(Csv, WrittenFieldsReadBackExactly) {
+  EXPECT_EQ(CsvField("Ana Rivera"), "Ana Rivera");
+  EXPECT_EQ(CsvField("Doe, Ana"), "\"Doe, Ana\"");
+  const std::vector<std::string> fields = {"Doe, Ana", "say \"hi\"", "two\nlines", "", "cr\r"};
+  std::string line;
+  for (const std::string& f : fields) line += (line.empty() ? "" : ",") + CsvField(f);
+  CsvTable t = Parse("h1,h2,h3,h4,h5\n" + line + "\n");
+  ASSERT_EQ(t.rows.size(), 1u);
+  EXPECT_EQ(t.rows[0].fields, fields);
+}
+
 }  // namespace
 }  // namespace custodian::core

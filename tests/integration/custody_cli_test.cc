@@ -51,7 +51,7 @@ constexpr const char* kPeople =
     "badge,name,roles,sites,certifications,licence_expires,schedule,pin\n"
     "1001,\"Doe, Ana\",officer,HQ,CEW@2026-11-20;FIREARM@2030-12-31,2030-01-31,,4821\n"
     "1002,Ben Roe,officer,HQ;N,FIREARM@2030-12-31,2030-01-31,Mon-Fri 06:00-18:00,\n"
-    "9001,Cy Auditor,auditor,*,,,,\n";
+    "9001,\"Auditor, Cy\",auditor,*,,,,\n";
 constexpr const char* kItems =
     "serial,type,tag,site,bank,compartment,weight_g\n"
     "P-1,PISTOL,E28011700000020000000001,HQ,A,3,900\n"
@@ -152,7 +152,7 @@ TEST_F(CustodyCliTest, GeneratedPinsGoToALetterOnlyItsOwnerCanReadAndEveryPinIsH
   ASSERT_EQ(lines.size(), 3u) << text;
   EXPECT_EQ(lines[0], "badge,name,pin");
   ASSERT_THAT(lines[1], StartsWith("1002,Ben Roe,"));
-  ASSERT_THAT(lines[2], StartsWith("9001,Cy Auditor,"));
+  ASSERT_THAT(lines[2], StartsWith("9001,\"Auditor, Cy\","));  // quoted: the letter is CSV
   const std::string ben = lines[1].substr(lines[1].rfind(',') + 1);
   const std::string cy = lines[2].substr(lines[2].rfind(',') + 1);
   for (const std::string& pin : {ben, cy}) {
