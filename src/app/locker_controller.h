@@ -23,6 +23,27 @@ struct CompartmentReading {
   std::vector<std::string> tags;  // RFID EPCs present, 24 upper-case hex digits each
 };
 
+// Something a bank's controller reported that is not a door or a tag: the driver's own view of the
+// bank (online, offline, garbage answers) and the alarms of the physical world.
+struct BankEvent {
+  enum class Kind {
+    kOnline,     // answering again (or for the first time)
+    kOffline,    // not answering: the bank fails secure (its locks stay engaged)
+    kBadAnswer,  // an answer that is not the protocol: ignored, detail says why
+    kMainsLost,
+    kMainsRestored,
+    kFireAlarm,
+    kFireAlarmCleared,
+    kTamper,      // a compartment's tamper switch
+    kForcedDoor,  // a door opened while its lock was engaged
+  };
+  Kind kind;
+  std::string site;
+  std::string bank;
+  std::string compartment;  // empty for the bank as a whole
+  std::string detail;       // one sentence for people
+};
+
 class LockerController {
  public:
   virtual ~LockerController() = default;

@@ -1,0 +1,346 @@
+// The Modbus TCP driver against the real simulator over loopback (port 0): readings and events
+// from polls, unlock pulses, and the faults — garbage frames, a slow controller, a controller
+// that drops off the network — each ending in a defined state. Then a whole sign-out and return
+// through CustodyDesk, the driver and the simulated bank.
+//
+// Waits are for asynchronous effects with a generous deadline (the poll runs every 20 ms here);
+// nothing asserts how fast anything is — that is `make bench`'s business.
+#include "hardware/modbus/modbus_tcp_controller.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "app/custody_desk.h"
+#include "hardware/sim/bank_simulator.h"
+#include "store/argon2_pins.h"
+#include "store/sqlite/sqlite_credential_vault.h"
+#include "store/tzdb_zones.h"
+#include "testing/ledger_fixture.h"
+
+namespace custodian {
+namespace {
+
+using app::BankEvent;
+using app::CompartmentReading;
+using hardware::modbus::BankConfig;
+using hardware::modbus::DriverOptions;
+using hardware::modbus::ModbusTcpController;
+using hardware::sim::BankSimulator;
+using hardware::sim::SimCompartment;
+using hardware::sim::SimItem;
+using namespace std::chrono_literals;
+
+const std::string kRadioTag = "E28011700000020000000001";
+const std::string kOtherTag = "E28011700000020000000002";
+
+// What the driver reported, for a test to wait on.
+class Recorder {
+ public:
+  hardware::modbus::DriverCallbacks Callbacks() {
+    return {[this](const CompartmentReading& r) {
+              std::lock_guard l(mu_);
+              readings_.push_back(r);
+              cv_.notify_all();
+            },
+            [this](const BankEvent& e) {
+              std::lock_guard l(mu_);
+              events_.push_back(e);
+              cv_.notify_all();
+            }};
+  }
+  // Waits (up to 10 s) until pred(readings, events) holds; false if it never did.
+  template <typename Pred>
+  bool WaitFor(Pred pred) {
+    std::unique_lock l(mu_);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!pred(readings_, events_)) {
+      // Woken by a callback, or every 5 ms for predicates about other things (poll counters).
+      cv_.wait_for(l, 5ms);
+      if (std::chrono::steady_clock::now() > deadline) return pred(readings_, events_);
+    }
+    return true;
+  }
+  bool WaitForEvent(BankEvent::Kind kind) {
+    return WaitFor([&](const auto&, const std::vector<BankEvent>& ev) {
+      return std::any_of(ev.begin(), ev.end(), [&](const BankEvent& e) { return e.kind == kind; });
+    });
+  }
+  // The last reading of compartment `c` (its door state and tags) equals the given one.
+  bool WaitForReading(const std::string& c, bool closed, std::vector<std::string> tags) {
+    return WaitFor([&](const std::vector<CompartmentReading>& rs, const auto&) {
+      for (auto it = rs.rbegin(); it != rs.rend(); ++it) {
+        if (it->compartment.compartment == c) return it->door_closed == closed && it->tags == tags;
+      }
+      return false;
+    });
+  }
+  size_t Count(BankEvent::Kind kind) {
+    std::lock_guard l(mu_);
+    return static_cast<size_t>(std::count_if(events_.begin(), events_.end(),
+                                             [&](const BankEvent& e) { return e.kind == kind; }));
+  }
+  std::vector<BankEvent> Events() {
+    std::lock_guard l(mu_);
+    return events_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<CompartmentReading> readings_;
+  std::vector<BankEvent> events_;
+};
+
+DriverOptions Fast() {
+  DriverOptions o;
+  o.poll_interval = 20ms;
+  o.response_timeout = 200ms;
+  o.offline_after = 3;
+  o.backoff_min = 20ms;
+  o.backoff_max = 100ms;
+  return o;
+}
+
+class ModbusDriverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    BankSimulator::Options o;
+    o.identity = "SIM HQ-A";
+    o.pulse = 30s;
+    auto sim = BankSimulator::Start({SimCompartment{true, true, false, false}, SimCompartment{},
+                                     SimCompartment{true, false, true, false}},
+                                    o);
+    ASSERT_TRUE(sim) << sim.error().ToString();
+    sim_ = std::move(*sim);
+    ASSERT_TRUE(sim_->Place(0, SimItem{kRadioTag, 410, 90}));
+    BankConfig bank{"HQ", "A", "127.0.0.1", sim_->port(), {"1", "2", "3"}};
+    driver_ = std::make_unique<ModbusTcpController>(std::vector<BankConfig>{bank}, Fast(),
+                                                    recorder_.Callbacks());
+    driver_->Start();
+    ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kOnline));
+    ASSERT_TRUE(recorder_.WaitForReading("1", true, {kRadioTag}));
+  }
+  void TearDown() override { driver_.reset(); }
+
+  Recorder recorder_;
+  std::unique_ptr<BankSimulator> sim_;
+  std::unique_ptr<ModbusTcpController> driver_;
+};
+
+TEST_F(ModbusDriverTest, ReportsDoorsAndTagsAsTheyChange) {
+  EXPECT_TRUE(recorder_.WaitForReading("2", true, {}));
+  EXPECT_NE(recorder_.Events()[0].detail.find("SIM HQ-A"), std::string::npos);
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  ASSERT_TRUE(sim_->OpenDoor(0));
+  EXPECT_TRUE(recorder_.WaitForReading("1", false, {kRadioTag}));
+  ASSERT_TRUE(sim_->Take(0, kRadioTag));
+  EXPECT_TRUE(recorder_.WaitForReading("1", false, {}));
+  ASSERT_TRUE(sim_->CloseDoor(0));
+  EXPECT_TRUE(recorder_.WaitForReading("1", true, {}));
+  EXPECT_FALSE(sim_->LockReleased(0));  // the lock caught the door
+  EXPECT_EQ(recorder_.Count(BankEvent::Kind::kForcedDoor), 0u);
+}
+
+TEST_F(ModbusDriverTest, UnlockAlwaysPulsesTheCoilEvenIfTheDoorReadsOpen) {
+  ASSERT_TRUE(sim_->ForceDoor(1));
+  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kForcedDoor));
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}).ok());
+  EXPECT_EQ(sim_->UnlockPulses(1), 1);
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}).ok());
+  EXPECT_EQ(sim_->UnlockPulses(1), 2);
+  ASSERT_TRUE(driver_->Relock({"HQ", "A", "2"}).ok());
+  EXPECT_FALSE(sim_->LockReleased(1));
+  auto unknown = driver_->Unlock({"HQ", "A", "9"});
+  EXPECT_EQ(unknown.code(), core::StatusCode::kNotFound);
+}
+
+TEST_F(ModbusDriverTest, AForcedDoorTamperMainsAndFireAlarmAreReported) {
+  ASSERT_TRUE(sim_->ForceDoor(0));
+  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kForcedDoor));
+  ASSERT_TRUE(sim_->SetTamper(2, true));
+  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kTamper));
+  sim_->SetMains(false);
+  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kMainsLost));
+  sim_->SetMains(true);
+  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kMainsRestored));
+  sim_->SetFireAlarm(true);
+  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kFireAlarm));
+  for (const BankEvent& e : recorder_.Events()) {
+    if (e.kind == BankEvent::Kind::kForcedDoor) {
+      EXPECT_EQ(e.compartment, "1");
+    }
+    if (e.kind == BankEvent::Kind::kTamper) {
+      EXPECT_EQ(e.compartment, "3");
+    }
+  }
+}
+
+TEST_F(ModbusDriverTest, GarbageFramesAreRejectedAndTheDriverRecovers) {
+  const uint64_t before = driver_->GoodPolls()[0];
+  sim_->SendGarbage(2);
+  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kBadAnswer));
+  // Two bad answers are fewer than offline_after: no offline event, and polls succeed again.
+  ASSERT_TRUE(recorder_.WaitFor(
+      [&](const auto&, const auto&) { return driver_->GoodPolls()[0] > before + 3; }));
+  EXPECT_EQ(recorder_.Count(BankEvent::Kind::kOffline), 0u);
+  // Readings still make sense afterwards.
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  ASSERT_TRUE(sim_->OpenDoor(0));
+  EXPECT_TRUE(recorder_.WaitForReading("1", false, {kRadioTag}));
+}
+
+TEST_F(ModbusDriverTest, AControllerThatDropsOffIsReportedOfflineOnceAndUnlocksFailUntilItReturns) {
+  sim_->SetOffline(true);
+  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kOffline));
+  auto refused = driver_->Unlock({"HQ", "A", "1"});
+  EXPECT_EQ(refused.code(), core::StatusCode::kUnavailable) << refused.ToString();
+  EXPECT_FALSE(sim_->LockReleased(0));
+  std::this_thread::sleep_for(300ms);  // more failed polls: still one offline event
+  EXPECT_EQ(recorder_.Count(BankEvent::Kind::kOffline), 1u);
+  sim_->SetOffline(false);
+  ASSERT_TRUE(recorder_.WaitFor([&](const auto&, const std::vector<BankEvent>& ev) {
+    return std::count_if(ev.begin(), ev.end(), [](const BankEvent& e) {
+             return e.kind == BankEvent::Kind::kOnline;
+           }) == 2;
+  }));
+  EXPECT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  EXPECT_TRUE(sim_->LockReleased(0));
+}
+
+TEST_F(ModbusDriverTest, ASlowControllerPastTheTimeoutCountsAsNotAnswering) {
+  sim_->SetResponseDelay(50ms);  // within the 200 ms timeout: fine
+  const uint64_t before = driver_->GoodPolls()[0];
+  ASSERT_TRUE(recorder_.WaitFor(
+      [&](const auto&, const auto&) { return driver_->GoodPolls()[0] > before + 2; }));
+  EXPECT_EQ(recorder_.Count(BankEvent::Kind::kOffline), 0u);
+  sim_->SetResponseDelay(400ms);  // past it
+  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kOffline));
+  sim_->SetResponseDelay(0ms);
+  ASSERT_TRUE(recorder_.WaitFor([&](const auto&, const std::vector<BankEvent>& ev) {
+    return ev.back().kind == BankEvent::Kind::kOnline;
+  }));
+}
+
+TEST_F(ModbusDriverTest, AMisconfiguredBankIsABadAnswerNotATrustedOne) {
+  Recorder other;
+  BankConfig wrong{"HQ", "B", "127.0.0.1", sim_->port(), {"1", "2"}};  // the bank has 3
+  ModbusTcpController d({wrong}, Fast(), other.Callbacks());
+  d.Start();
+  ASSERT_TRUE(other.WaitForEvent(BankEvent::Kind::kOffline));
+  bool named = false;
+  for (const BankEvent& e : other.Events()) {
+    named =
+        named || e.detail.find("reports 3 compartments, but 2 are configured") != std::string::npos;
+  }
+  EXPECT_TRUE(named);
+  EXPECT_EQ(other.Count(BankEvent::Kind::kOnline), 0u);
+}
+
+// ---- The whole path: desk → driver → simulated bank → driver → desk ---------------------------
+
+TEST(ModbusCustody, ASignOutAndAReturnThroughTheSimulatedBank) {
+  testing::LedgerFixture f{"agency"};
+  ASSERT_TRUE(f.Open().ok());
+  auto agency = app::Agency::Open(f.ledger(), f.store());
+  ASSERT_TRUE(agency);
+  using namespace domain;
+  const CompartmentKey bay{"HQ", "A", "1"};
+  Person ana{"1001", "Ana Able", {Role::kOfficer}, {"HQ"}, false, {}, std::nullopt, {}};
+  ASSERT_TRUE(
+      (*agency)
+          ->Record("admin:test",
+                   {SiteDefined{{"HQ", "Headquarters", "America/New_York"}},
+                    CompartmentDefined{{bay, CompartmentSize::kSmall, {Feature::kRfid}}},
+                    ItemTypeDefined{{"RADIO", Category::kRadio, {}, 12, false, false, 0, 0}},
+                    ItemDefined{{"R-1", "RADIO", kRadioTag, bay, 410}}, PersonDefined{ana, true}})
+          .ok());
+  auto vault = store::SqliteCredentialVault::Open(f.dir().file("credentials.db"));
+  ASSERT_TRUE(vault);
+  store::Argon2PinHasher hasher(store::Argon2PinHasher::Cheapest());
+  ASSERT_TRUE((*vault)->PutPinHashes({{"1001", *hasher.Hash("2468")}}).ok());
+
+  auto sim = BankSimulator::Start({SimCompartment{}}, {});
+  ASSERT_TRUE(sim);
+  ASSERT_TRUE((*sim)->Place(0, SimItem{kRadioTag, 410, std::nullopt}));
+
+  // The desk needs the controller and the controller's readings go to the desk: wire through a
+  // pointer set once both exist.
+  std::atomic<app::CustodyDesk*> desk_ptr{nullptr};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> errors;
+  hardware::modbus::DriverCallbacks cb;
+  cb.on_reading = [&](const CompartmentReading& r) {
+    if (app::CustodyDesk* d = desk_ptr.load()) {
+      core::Status s = d->OnReading(r);
+      std::lock_guard l(mu);
+      if (!s.ok()) errors.push_back(s.ToString());
+      cv.notify_all();
+    }
+  };
+  ModbusTcpController driver({BankConfig{"HQ", "A", "127.0.0.1", (*sim)->port(), {"1"}}}, Fast(),
+                             cb);
+  app::CustodyDesk desk(**agency, driver, **vault, hasher, f.clock(),
+                        [](std::string_view z) -> const TimeZone* {
+                          auto r = store::FindZone(z);
+                          return r ? *r : nullptr;
+                        });
+  desk_ptr = &desk;
+  driver.Start();
+
+  auto login = desk.Authenticate("1001", "2468", "HQ");
+  ASSERT_TRUE(login && login->session);
+  auto granted = desk.SignOut(*login->session, "R-1");
+  ASSERT_TRUE(granted) << granted.error().ToString();
+  ASSERT_TRUE(granted->granted);
+  EXPECT_TRUE((*sim)->LockReleased(0));  // the unlock reached the bank
+
+  auto state = [&] { return (*agency)->Snapshot(); };
+  // A person's hand is slower than a poll: let the driver see each step (two full polls).
+  auto settle = [&] {
+    const uint64_t seen = driver.GoodPolls()[0];
+    for (int i = 0; i < 1000 && driver.GoodPolls()[0] < seen + 2; ++i) {
+      std::this_thread::sleep_for(5ms);
+    }
+  };
+  auto wait = [&](auto pred) {
+    std::unique_lock l(mu);
+    return cv.wait_for(l, 10s, [&] { return pred(); });
+  };
+  ASSERT_TRUE((*sim)->OpenDoor(0));
+  settle();
+  ASSERT_TRUE((*sim)->Take(0, kRadioTag));
+  ASSERT_TRUE((*sim)->CloseDoor(0));
+  ASSERT_TRUE(wait([&] { return state().FindItem("R-1")->custody.has_value(); }));
+  EXPECT_EQ(state().FindItem("R-1")->custody->badge, "1001");
+
+  // The wrong item goes back first: an alert, custody stays.
+  auto ret = desk.Return(*login->session, "R-1");
+  ASSERT_TRUE(ret && ret->granted);
+  ASSERT_TRUE((*sim)->OpenDoor(0));
+  settle();
+  ASSERT_TRUE((*sim)->Place(0, SimItem{kOtherTag, 300, std::nullopt}));
+  ASSERT_TRUE((*sim)->CloseDoor(0));
+  ASSERT_TRUE(wait([&] { return !state().FindItem("R-1")->returning.has_value(); }));
+  EXPECT_TRUE(state().FindItem("R-1")->custody.has_value());
+  // The armorer takes the wrong item out again (through an opened door, unseen by custody).
+  ASSERT_TRUE((*sim)->ForceDoor(0));
+  ASSERT_TRUE((*sim)->Take(0, kOtherTag));
+  ASSERT_TRUE((*sim)->CloseDoor(0));
+  settle();
+
+  ASSERT_TRUE(desk.Return(*login->session, "R-1")->granted);
+  ASSERT_TRUE((*sim)->OpenDoor(0));
+  settle();
+  ASSERT_TRUE((*sim)->Place(0, SimItem{kRadioTag, 410, std::nullopt}));
+  ASSERT_TRUE((*sim)->CloseDoor(0));
+  ASSERT_TRUE(wait([&] { return !state().FindItem("R-1")->custody.has_value(); }));
+  driver.Stop();
+  std::lock_guard l(mu);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+}
+
+}  // namespace
+}  // namespace custodian
