@@ -1,6 +1,7 @@
 #include "app/custody_desk.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 namespace custodian::app {
@@ -494,38 +495,75 @@ core::Result<Outcome> CustodyDesk::RecordService(const Session& armorer, const s
 
 core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
   std::lock_guard l(mu_);
-  if (!reading.door_closed) {
-    opened_.insert(reading.compartment);
-    return core::Status::Ok();
-  }
-  if (opened_.erase(reading.compartment) == 0) return core::Status::Ok();  // nothing happened
-
   const Micros now = clock_.NowMicros();
-  std::vector<std::pair<std::string, DomainEvent>> events;  // (actor badge, event)
+  const domain::CompartmentKey& key = reading.compartment;
+  std::vector<std::pair<std::string, DomainEvent>> events;  // (actor, event)
   agency_.Read([&](const State& s) {
+    SensorEvents(s, reading, events);
+    if (!reading.door_closed) {
+      opened_.insert(key);
+      open_since_.try_emplace(key, now);
+      return;
+    }
+    open_since_.erase(key);
+    held_open_reported_.erase(key);
+    if (opened_.erase(key) == 0) return;  // closed, and never seen open: nothing happened
+
     // Tags of the items that rest in this compartment and were not part of a transaction: they
     // are expected to be read and say nothing about a return.
     std::vector<std::string> resting;
     for (const auto& [serial, i] : s.items) {
-      if (i.item.home == reading.compartment && !i.custody && !i.pending)
-        resting.push_back(i.item.tag);
+      if (i.item.home == key && !i.custody && !i.pending) resting.push_back(i.item.tag);
     }
+    // What the scale should read for the tags present (none: no scale, or a tag we do not know).
+    std::optional<int64_t> expected = 0;
+    for (const std::string& tag : reading.tags) {
+      auto t = s.tags.find(tag);
+      const ItemState* i = t != s.tags.end() ? s.FindItem(t->second) : nullptr;
+      if (i == nullptr) {
+        expected.reset();
+        break;
+      }
+      *expected += i->item.weight_g;
+    }
+    const bool weight_ok = !reading.weight_g || !expected ||
+                           std::llabs(*reading.weight_g - *expected) <= WeightTolerance(*expected);
+    const std::string actor_hw = "hardware:" + key.site + "/" + key.bank;
     for (const auto& [serial, i] : s.items) {
-      if (i.item.home != reading.compartment) continue;
+      if (i.item.home != key) continue;
       if (i.pending) {
         const std::string& badge = i.pending->badge;
         if (Contains(reading.tags, i.item.tag)) {
-          events.emplace_back(badge, domain::SignOutAbandoned{badge, serial, "item_not_taken"});
+          events.emplace_back(PersonActor(badge),
+                              domain::SignOutAbandoned{badge, serial, "item_not_taken"});
         } else {
           const domain::ItemType* t = s.FindType(i.item.type);
           const Micros due = now + (t != nullptr ? t->loan_hours : 12) * kHour;
-          events.emplace_back(badge, domain::ItemSignedOut{badge, serial, due});
+          events.emplace_back(PersonActor(badge), domain::ItemSignedOut{badge, serial, due});
+          // The tag left; if the scale disagrees, custody still begins (the officer is
+          // accountable for what left) and someone must look.
+          if (!weight_ok) {
+            events.emplace_back(
+                actor_hw,
+                domain::HardwareAlarm{key.site,
+                                      key.bank,
+                                      key.compartment,
+                                      "weight_mismatch",
+                                      "after " + serial + " was signed out, " + key.ToString() +
+                                          " weighs " + std::to_string(*reading.weight_g) +
+                                          " g; the items left in it weigh " +
+                                          std::to_string(*expected) + " g",
+                                      {serial}});
+          }
         }
       }
       if (i.returning) {
         const std::string& badge = i.returning->badge;
-        if (Contains(reading.tags, i.item.tag)) {
-          events.emplace_back(badge, domain::ItemReturned{badge, serial});
+        if (Contains(reading.tags, i.item.tag) && weight_ok) {
+          events.emplace_back(PersonActor(badge), domain::ItemReturned{badge, serial});
+        } else if (Contains(reading.tags, i.item.tag)) {
+          events.emplace_back(PersonActor(badge),
+                              domain::ReturnRejected{badge, serial, i.item.tag, "wrong_weight"});
         } else {
           std::string foreign;
           for (const std::string& tag : reading.tags) {
@@ -535,16 +573,128 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
             }
           }
           events.emplace_back(
-              badge, domain::ReturnRejected{badge, serial, foreign,
-                                            foreign.empty() ? "nothing_returned" : "wrong_item"});
+              PersonActor(badge),
+              domain::ReturnRejected{badge, serial, foreign,
+                                     foreign.empty() ? "nothing_returned" : "wrong_item"});
         }
       }
     }
   });
-  for (auto& [badge, e] : events) {
-    CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(badge), {std::move(e)}));
-  }
+  for (auto& [actor, e] : events) CUSTODIAN_RETURN_IF_ERROR(Record(actor, {std::move(e)}));
   return core::Status::Ok();
+}
+
+int64_t CustodyDesk::WeightTolerance(int64_t expected) const {
+  return std::max<int64_t>(settings_.weight_tolerance_g,
+                           expected * settings_.weight_tolerance_percent / 100);
+}
+
+void CustodyDesk::SensorEvents(const State& s, const CompartmentReading& r,
+                               std::vector<std::pair<std::string, DomainEvent>>& events) {
+  const domain::CompartmentKey& key = r.compartment;
+  const std::string actor = "hardware:" + key.site + "/" + key.bank;
+  auto serials_present = [&] {
+    std::vector<std::string> out;
+    for (const std::string& tag : r.tags) {
+      if (auto t = s.tags.find(tag); t != s.tags.end()) out.push_back(t->second);
+    }
+    return out;
+  };
+  // Charge: attributed when exactly one known chargeable item is in the bay; recorded when it
+  // moved by charge_step points, crossed the policy's minimum, or reached 100 %.
+  if (r.charge_percent && r.tags.size() == 1) {
+    const std::vector<std::string> serials = serials_present();
+    const ItemState* i = serials.size() == 1 ? s.FindItem(serials[0]) : nullptr;
+    const domain::ItemType* t = i != nullptr ? s.FindType(i->item.type) : nullptr;
+    if (t != nullptr && t->chargeable) {
+      const int now = std::clamp(*r.charge_percent, 0, 100);
+      const int min = settings_.policy.min_charge_percent;
+      const std::optional<int> before = i->charge_percent;
+      if (!before || std::abs(now - *before) >= settings_.charge_step ||
+          (now >= min) != (*before >= min) || (now == 100 && *before != 100)) {
+        events.emplace_back(actor, domain::ChargeObserved{serials[0], now});
+      }
+    }
+  }
+  // Temperature of a refrigerated compartment: an excursion when it leaves the range, and the
+  // end of it when it is back, each recorded once, naming every item inside.
+  const domain::Compartment* c = s.FindCompartment(key);
+  if (r.temperature_deci_c && c != nullptr && c->features.count(domain::Feature::kRefrigerated)) {
+    const int t = *r.temperature_deci_c;
+    const bool outside = t < settings_.fridge_min_deci_c || t > settings_.fridge_max_deci_c;
+    auto degrees = [](int deci) {
+      const int a = std::abs(deci);
+      return std::string(deci < 0 ? "-" : "") + std::to_string(a / 10) + "." +
+             std::to_string(a % 10) + " °C";
+    };
+    const std::string range =
+        degrees(settings_.fridge_min_deci_c) + " to " + degrees(settings_.fridge_max_deci_c);
+    if (outside && too_warm_.insert(key).second) {
+      events.emplace_back(actor, domain::HardwareAlarm{
+                                     key.site, key.bank, key.compartment, "temperature_excursion",
+                                     key.ToString() + " is at " + degrees(t) + ", outside " + range,
+                                     serials_present()});
+    } else if (!outside && too_warm_.erase(key) > 0) {
+      events.emplace_back(
+          actor,
+          domain::HardwareAlarm{key.site, key.bank, key.compartment, "temperature_normal",
+                                key.ToString() + " is back at " + degrees(t) + ", within " + range,
+                                serials_present()});
+    }
+  }
+}
+
+core::Status CustodyDesk::OnBankEvent(const BankEvent& e) {
+  using Kind = BankEvent::Kind;
+  std::lock_guard l(mu_);
+  const Micros now = clock_.NowMicros();
+  const std::string bank = e.site + "/" + e.bank;
+  std::string code;
+  switch (e.kind) {
+    case Kind::kOnline:
+      code = "bank_online";
+      break;
+    case Kind::kOffline:
+      code = "bank_offline";
+      break;
+    case Kind::kBadAnswer: {
+      // A misbehaving controller answers badly on every poll: one record a minute is enough.
+      auto [it, first] = last_bad_answer_.try_emplace(bank, now);
+      if (!first && now - it->second < settings_.bad_answer_every) return core::Status::Ok();
+      it->second = now;
+      code = "bad_answer";
+      break;
+    }
+    case Kind::kMainsLost:
+      code = "mains_lost";
+      break;
+    case Kind::kMainsRestored:
+      code = "mains_restored";
+      break;
+    case Kind::kFireAlarm:
+      code = "fire_alarm";
+      break;
+    case Kind::kFireAlarmCleared:
+      code = "fire_alarm_cleared";
+      break;
+    case Kind::kTamper:
+      code = "tamper";
+      break;
+    case Kind::kForcedDoor:
+      code = "forced_door";
+      break;
+  }
+  std::vector<std::string> serials;
+  if (!e.compartment.empty()) {
+    const domain::CompartmentKey key{e.site, e.bank, e.compartment};
+    agency_.Read([&](const State& s) {
+      for (const auto& [serial, i] : s.items) {
+        if (i.item.home == key && !i.custody) serials.push_back(serial);
+      }
+    });
+  }
+  return Record("hardware:" + bank, {domain::HardwareAlarm{e.site, e.bank, e.compartment, code,
+                                                           e.detail, std::move(serials)}});
 }
 
 core::Status CustodyDesk::Tick() {
@@ -557,6 +707,20 @@ core::Status CustodyDesk::Tick() {
   };
   std::vector<Relock> relocks;
   std::vector<DomainEvent> overdue;
+  std::vector<std::pair<std::string, DomainEvent>> held_open;
+  for (const auto& [key, since] : open_since_) {
+    if (now - since >= settings_.door_held_open && held_open_reported_.insert(key).second) {
+      held_open.emplace_back(
+          "hardware:" + key.site + "/" + key.bank,
+          domain::HardwareAlarm{key.site,
+                                key.bank,
+                                key.compartment,
+                                "door_held_open",
+                                "the door of " + key.ToString() + " has been open for " +
+                                    std::to_string((now - since) / 1'000'000) + " s",
+                                {}});
+    }
+  }
   agency_.Read([&](const State& s) {
     for (const auto& [serial, i] : s.items) {
       const bool unopened = opened_.count(i.item.home) == 0;
@@ -585,6 +749,7 @@ core::Status CustodyDesk::Tick() {
     }
   }
   if (!overdue.empty()) CUSTODIAN_RETURN_IF_ERROR(Record("custodian:clock", std::move(overdue)));
+  for (auto& [actor, e] : held_open) CUSTODIAN_RETURN_IF_ERROR(Record(actor, {std::move(e)}));
   return first;
 }
 

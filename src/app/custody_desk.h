@@ -26,6 +26,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -83,7 +84,15 @@ class CustodyDesk {
  public:
   struct Settings {
     policy::Settings policy;
-    domain::Micros door_timeout = 30'000'000;  // unlocked door not opened: relock
+    domain::Micros door_timeout = 30'000'000;    // unlocked door not opened: relock
+    domain::Micros door_held_open = 60'000'000;  // a door open this long: door_held_open alarm
+    // A scale agrees with the items' reference weights within max(grams, percent of them).
+    int weight_tolerance_g = 25;
+    int weight_tolerance_percent = 5;
+    int charge_step = 5;         // charge changes smaller than this are not recorded
+    int fridge_min_deci_c = 20;  // refrigerated compartments: 2.0–8.0 °C
+    int fridge_max_deci_c = 80;
+    domain::Micros bad_answer_every = 60'000'000;  // at most one bad_answer alarm per bank
   };
   // The time zone of a site's IANA name, or nullptr (the policy then denies).
   using ZoneLookup = std::function<const domain::TimeZone*(std::string_view)>;
@@ -124,7 +133,11 @@ class CustodyDesk {
   // What a compartment's sensors reported. A door seen open and then closed completes the
   // sign-out or the return waiting at that compartment.
   core::Status OnReading(const CompartmentReading& reading);
-  // Relocks doors not opened in time and reports overdue items, as of the clock's now.
+  // What a bank reported besides doors and tags: recorded as hardware.alarm events (a stream of
+  // bad answers at most once a minute per bank).
+  core::Status OnBankEvent(const BankEvent& event);
+  // Relocks doors not opened in time, reports overdue items and doors held open, as of the
+  // clock's now.
   core::Status Tick();
 
  private:
@@ -140,6 +153,10 @@ class CustodyDesk {
                                    std::vector<domain::Reason>& why) const;
   const domain::TimeZone* ZoneOf(const domain::State& s, std::string_view site) const;
   core::Status Record(const std::string& actor, std::vector<domain::DomainEvent> events);
+  // Charge and temperature from a reading, as (actor, event) pairs.
+  void SensorEvents(const domain::State& s, const CompartmentReading& r,
+                    std::vector<std::pair<std::string, domain::DomainEvent>>& events);
+  int64_t WeightTolerance(int64_t expected) const;
 
   Agency& agency_;
   LockerController& controller_;
@@ -150,8 +167,13 @@ class CustodyDesk {
   Settings settings_;
   std::mutex mu_;
   std::set<domain::CompartmentKey> opened_;
-  std::string dummy_hash_;  // checked against for unknown badges  // unlocked compartments whose
-                            // door has been opened
+  std::string dummy_hash_;  // checked against for unknown badges
+  std::map<domain::CompartmentKey, domain::Micros> open_since_;  // doors seen open, since when
+  std::set<domain::CompartmentKey> held_open_reported_;
+  std::set<domain::CompartmentKey> too_warm_;  // refrigerated compartments in an excursion
+  std::map<std::string, domain::Micros>
+      last_bad_answer_;  // "site/bank" → when recorded  // unlocked compartments whose
+                         // door has been opened
 };
 
 }  // namespace custodian::app

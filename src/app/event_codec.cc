@@ -101,6 +101,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ServiceOpened, badge, serial, compartment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ItemServiced, badge, serial, notes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ItemOverdue, serial, badge, due)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ChargeObserved, serial, percent)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HardwareAlarm, site, bank, compartment, code, detail, serials)
 
 }  // namespace custodian::domain
 

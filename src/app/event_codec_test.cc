@@ -48,7 +48,8 @@ std::vector<DomainEvent> OneOfEach() {
           ServiceOpened{"2002", "T-07", {"HQ", "A", "14"}},
           ItemServiced{"2002", "T-07", "cleaned"},
           ItemOverdue{"T-07", "1001", 5},
-          ChargeObserved{"T-07", 87}};
+          ChargeObserved{"T-07", 87},
+          HardwareAlarm{"HQ", "A", "14", "temperature_excursion", "9.1 °C", {"EV-1", "EV-2"}}};
 }
 
 TEST(EventCodec, EveryKindRoundTripsExactly) {

@@ -8,6 +8,8 @@
 // Thread-safety: implementations must accept calls from any thread.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +22,10 @@ namespace custodian::app {
 struct CompartmentReading {
   domain::CompartmentKey compartment;
   bool door_closed = true;
-  std::vector<std::string> tags;  // RFID EPCs present, 24 upper-case hex digits each
+  std::vector<std::string> tags;          // RFID EPCs present, 24 upper-case hex digits each
+  std::optional<int64_t> weight_g;        // none: no scale
+  std::optional<int> charge_percent;      // none: no charger, or nothing charging
+  std::optional<int> temperature_deci_c;  // none: no thermometer
 };
 
 // Something a bank's controller reported that is not a door or a tag: the driver's own view of the

@@ -39,6 +39,7 @@ std::string_view KindOf(const DomainEvent& e) {
                         [](const ItemServiced&) { return "item.serviced"; },
                         [](const ItemOverdue&) { return "item.overdue"; },
                         [](const ChargeObserved&) { return "item.charge_observed"; },
+                        [](const HardwareAlarm&) { return "hardware.alarm"; },
                     },
                     e);
 }
@@ -70,6 +71,13 @@ std::vector<std::string> SubjectsOf(const DomainEvent& e) {
           },
           [](const ChargeObserved& x) -> std::vector<std::string> {
             return {ItemSubject(x.serial)};
+          },
+          [](const HardwareAlarm& x) -> std::vector<std::string> {
+            std::vector<std::string> s{x.compartment.empty() ? "bank:" + x.site + "/" + x.bank
+                                                             : "compartment:" + x.site + "/" +
+                                                                   x.bank + "/" + x.compartment};
+            for (const std::string& serial : x.serials) s.push_back(ItemSubject(serial));
+            return s;
           },
           [](const auto& x) -> std::vector<std::string> {
             if constexpr (requires { x.serial; }) {

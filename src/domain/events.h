@@ -178,13 +178,27 @@ struct ChargeObserved {
   friend bool operator==(const ChargeObserved&, const ChargeObserved&) = default;
 };
 
+// Something the locker hardware reported that needs a person's attention, or the end of it:
+// forced_door, tamper, door_held_open, bank_offline, bank_online, bad_answer, mains_lost,
+// mains_restored, fire_alarm, fire_alarm_cleared, temperature_excursion, temperature_normal,
+// weight_mismatch. Recorded as it happens; the state keeps no alarm (the ledger is the record).
+struct HardwareAlarm {
+  std::string site;
+  std::string bank;
+  std::string compartment;  // empty: the bank as a whole
+  std::string code;
+  std::string detail;                // one sentence
+  std::vector<std::string> serials;  // the items concerned, e.g. every item in a warm fridge
+  friend bool operator==(const HardwareAlarm&, const HardwareAlarm&) = default;
+};
+
 using DomainEvent =
     std::variant<SiteDefined, CompartmentDefined, ItemTypeDefined, ItemDefined, PersonDefined,
                  CredentialRevoked, CredentialReinstated, LoginSucceeded, LoginFailed,
                  CredentialLocked, CredentialReleased, AccessDenied, SignOutGranted, ItemSignedOut,
                  SignOutAbandoned, ReturnStarted, ReturnAbandoned, ItemReturned, ReturnRejected,
                  ItemHandedOver, ProblemReported, ServiceOpened, ItemServiced, ItemOverdue,
-                 ChargeObserved>;
+                 ChargeObserved, HardwareAlarm>;
 
 // The ledger kind of an event: "site.defined", "access.denied", "item.signed_out", …
 std::string_view KindOf(const DomainEvent& e);

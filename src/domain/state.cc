@@ -177,6 +177,7 @@ void State::Apply(const DomainEvent& event, Micros at) {
           [&](const ChargeObserved& e) {
             if (ItemState* i = item(e.serial)) i->charge_percent = e.percent;
           },
+          [&](const HardwareAlarm&) {},
       },
       event);
 }
@@ -258,6 +259,8 @@ core::Status State::Check(const DomainEvent& event) const {
           },
           // A failed login is recorded whatever the badge typed: an unknown one is the point.
           [&](const LoginFailed&) -> core::Status { return core::Status::Ok(); },
+          // What the hardware reports is recorded as reported.
+          [&](const HardwareAlarm&) -> core::Status { return core::Status::Ok(); },
           // So is a refused attempt, even at a serial that does not exist.
           [&](const AccessDenied& e) -> core::Status {
             if (FindPerson(e.badge) == nullptr) {

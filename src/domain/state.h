@@ -63,7 +63,7 @@ struct State {
   std::map<std::string, ItemType> types;
   std::map<std::string, ItemState> items;
   std::map<std::string, PersonState> people;
-  std::map<std::string, std::string> tags;  // RFID tag → serial
+  std::map<std::string, std::string> tags;       // RFID tag → serial
   std::map<std::string, int, std::less<>> held;  // badge → items in their custody (none: absent)
   uint64_t events_applied = 0;
 

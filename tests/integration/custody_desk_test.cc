@@ -38,10 +38,12 @@ const CompartmentKey kRadioBay{"HQ", "A", "1"};
 const CompartmentKey kCewBay{"HQ", "A", "2"};
 const CompartmentKey kRifleBay{"HQ", "A", "3"};
 const CompartmentKey kNorthBay{"NORTH", "A", "1"};
+const CompartmentKey kFridge{"HQ", "B", "1"};
 const std::string kRadioTag = "E28011700000020000000001";
 const std::string kCewTag = "E28011700000020000000002";
 const std::string kRifleTag = "E28011700000020000000003";
 const std::string kStrangerTag = "E280117000000200000000FF";
+const std::string kSampleTag = "E280117000000200000000A1";
 
 Person MakePerson(std::string badge, std::string name, std::set<Role> roles,
                   std::map<std::string, Date> certs, std::optional<Date> licence = std::nullopt) {
@@ -68,6 +70,9 @@ std::vector<DomainEvent> World() {
       CompartmentDefined{{kCewBay, CompartmentSize::kSmall, {Feature::kCharging, Feature::kRfid}}},
       CompartmentDefined{{kRifleBay, CompartmentSize::kLongGun, {Feature::kRfid}}},
       CompartmentDefined{{kNorthBay, CompartmentSize::kSmall, {Feature::kRfid}}},
+      CompartmentDefined{{kFridge, CompartmentSize::kMedium, {Feature::kRefrigerated}}},
+      ItemTypeDefined{{"SAMPLE", Category::kEvidence, {}, 24, false, false, 0, 0}},
+      ItemDefined{{"EV-1", "SAMPLE", kSampleTag, kFridge, 120}},
       ItemTypeDefined{{"RADIO", Category::kRadio, {}, 12, false, true, 0, 0}},
       ItemTypeDefined{{"CEW", Category::kLessLethal, {"CEW"}, 10, false, false, 0, 0}},
       ItemTypeDefined{{"RIFLE", Category::kFirearm, {"FIREARM"}, 8, true, false, 2, 0}},
@@ -179,7 +184,11 @@ class CustodyDeskTest : public ::testing::Test {
 
   State Now() { return agency_->Snapshot(); }
   void Door(const CompartmentKey& c, bool closed, std::vector<std::string> tags) {
-    ASSERT_TRUE(desk_->OnReading(CompartmentReading{c, closed, std::move(tags)}).ok());
+    CompartmentReading r;
+    r.compartment = c;
+    r.door_closed = closed;
+    r.tags = std::move(tags);
+    ASSERT_TRUE(desk_->OnReading(r).ok());
   }
   // The officer takes the item out of its open compartment and shuts the door.
   void TakeOut(const CompartmentKey& c, std::vector<std::string> left_behind = {}) {
@@ -660,6 +669,116 @@ TEST_F(CustodyDeskTest, TheSignOutCounterMakesServiceDue) {
   const Session alex = Login("3001");
   ASSERT_TRUE(desk_->RecordService(alex, "RF-1", "inspected, cleaned")->granted);
   EXPECT_TRUE(desk_->SignOut(ana, "RF-1", o)->granted);
+}
+
+// ---- Sensors and alarms ----------------------------------------------------------------------
+
+TEST_F(CustodyDeskTest, ChargeReadingsAreRecordedWhenTheyMatter) {
+  auto charge = [&](int percent) {
+    CompartmentReading r;
+    r.compartment = kRadioBay;
+    r.tags = {kRadioTag};
+    r.charge_percent = percent;
+    ASSERT_TRUE(desk_->OnReading(r).ok());
+  };
+  Mark();
+  charge(88);  // state says 90: a move of 2 is noise
+  EXPECT_TRUE(Kinds().empty());
+  charge(45);  // below the 50 % the policy needs
+  EXPECT_EQ(Last<ChargeObserved>(), (ChargeObserved{"R-1", 45}));
+  charge(47);
+  charge(52);  // crosses back over the minimum
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"item.charge_observed", "item.charge_observed"}));
+  EXPECT_EQ(Now().FindItem("R-1")->charge_percent, 52);
+}
+
+TEST_F(CustodyDeskTest, ARefrigeratedCompartmentOutOfRangeRaisesAnExcursionOnceForEveryItemInIt) {
+  auto temp = [&](int deci) {
+    CompartmentReading r;
+    r.compartment = kFridge;
+    r.tags = {kSampleTag};
+    r.temperature_deci_c = deci;
+    ASSERT_TRUE(desk_->OnReading(r).ok());
+  };
+  Mark();
+  temp(45);
+  temp(80);  // the edge is inside
+  EXPECT_TRUE(Kinds().empty());
+  temp(91);
+  temp(95);
+  const HardwareAlarm a = Last<HardwareAlarm>();
+  EXPECT_EQ(a.code, "temperature_excursion");
+  EXPECT_EQ(a.serials, std::vector<std::string>{"EV-1"});
+  EXPECT_EQ(a.detail, "HQ/B/1 is at 9.1 °C, outside 2.0 °C to 8.0 °C");
+  temp(19);  // colder than the range is out of it as well: still the same excursion
+  temp(50);
+  EXPECT_EQ(Last<HardwareAlarm>().code, "temperature_normal");
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"hardware.alarm", "hardware.alarm"}));
+}
+
+TEST_F(CustodyDeskTest, ADoorHeldOpenForAMinuteRaisesOneAlarm) {
+  Mark();
+  Door(kCewBay, false, {kCewTag});
+  f_.clock().Advance(60 * kSecond - 1);
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_TRUE(Kinds().empty());
+  f_.clock().Advance(1);
+  ASSERT_TRUE(desk_->Tick().ok());
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_EQ(Kinds(), std::vector<std::string>{"hardware.alarm"});
+  EXPECT_EQ(Last<HardwareAlarm>().code, "door_held_open");
+  EXPECT_EQ(Last<HardwareAlarm>().compartment, "2");
+}
+
+TEST_F(CustodyDeskTest, BankEventsBecomeAlarmsAndABadControllerIsRecordedOnceAMinute) {
+  using Kind = app::BankEvent::Kind;
+  Mark();
+  ASSERT_TRUE(
+      desk_->OnBankEvent({Kind::kForcedDoor, "HQ", "A", "2", "the door opened while locked"}).ok());
+  const HardwareAlarm forced = Last<HardwareAlarm>();
+  EXPECT_EQ(forced.code, "forced_door");
+  EXPECT_EQ(forced.serials, std::vector<std::string>{"T-7"});
+  ASSERT_TRUE(desk_->OnBankEvent({Kind::kBadAnswer, "HQ", "A", "", "garbage"}).ok());
+  f_.clock().Advance(30 * kSecond);
+  ASSERT_TRUE(desk_->OnBankEvent({Kind::kBadAnswer, "HQ", "A", "", "garbage"}).ok());
+  f_.clock().Advance(30 * kSecond);
+  ASSERT_TRUE(desk_->OnBankEvent({Kind::kBadAnswer, "HQ", "A", "", "garbage"}).ok());
+  ASSERT_TRUE(desk_->OnBankEvent({Kind::kOffline, "HQ", "A", "", "not answering"}).ok());
+  std::vector<std::string> codes;
+  for (auto& [kind, e] : Recorded()) codes.push_back(std::get<HardwareAlarm>(e).code);
+  EXPECT_EQ(codes,
+            (std::vector<std::string>{"forced_door", "bad_answer", "bad_answer", "bank_offline"}));
+}
+
+TEST_F(CustodyDeskTest, TheScaleMustAgreeWithTheTags) {
+  const Session ana = Login("1001");
+  // Signed out: the tag left but the bay still weighs 400 g — custody, and an alarm.
+  ASSERT_TRUE(desk_->SignOut(ana, "R-1")->granted);
+  Door(kRadioBay, false, {kRadioTag});
+  CompartmentReading closed;
+  closed.compartment = kRadioBay;
+  closed.weight_g = 400;
+  ASSERT_TRUE(desk_->OnReading(closed).ok());
+  EXPECT_TRUE(Now().FindItem("R-1")->custody);
+  EXPECT_EQ(Last<HardwareAlarm>().code, "weight_mismatch");
+
+  // Returned: its tag, but 100 g instead of 400 g (the radio's shell, the insides gone).
+  ASSERT_TRUE(desk_->Return(ana, "R-1")->granted);
+  Door(kRadioBay, false, {});
+  CompartmentReading light;
+  light.compartment = kRadioBay;
+  light.tags = {kRadioTag};
+  light.weight_g = 100;
+  ASSERT_TRUE(desk_->OnReading(light).ok());
+  EXPECT_EQ(Last<ReturnRejected>(), (ReturnRejected{"1001", "R-1", kRadioTag, "wrong_weight"}));
+  EXPECT_TRUE(Now().FindItem("R-1")->custody);
+
+  // Within the tolerance (25 g or 5 %): returned.
+  ASSERT_TRUE(desk_->Return(ana, "R-1")->granted);
+  Door(kRadioBay, false, {});
+  light.weight_g = 418;
+  ASSERT_TRUE(desk_->OnReading(light).ok());
+  EXPECT_FALSE(Now().FindItem("R-1")->custody);
 }
 
 // ---- Overdue ----------------------------------------------------------------------------------

@@ -252,11 +252,24 @@ void ModbusTcpController::PollLoop(Bank& bank) {
         if (c.tamper && (before == nullptr || !before->tamper)) {
           emit(BankEvent::Kind::kTamper, name, "tamper switch of " + bank.Name() + "/" + name);
         }
+        auto weight_moved = [&] {
+          if (before->weight_g.has_value() != c.weight_g.has_value()) return true;
+          if (!c.weight_g) return false;
+          const int64_t d = int64_t{*c.weight_g} - int64_t{*before->weight_g};
+          return d > options_.weight_deadband_g || -d > options_.weight_deadband_g;
+        };
         if (before == nullptr || before->door_closed != c.door_closed || before->tags != c.tags ||
-            before->tag_count != c.tag_count) {
+            before->tag_count != c.tag_count || before->charge_percent != c.charge_percent ||
+            before->temperature_deci_c != c.temperature_deci_c || weight_moved()) {
           if (callbacks_.on_reading) {
-            callbacks_.on_reading(app::CompartmentReading{
-                {bank.config.site, bank.config.bank, name}, c.door_closed, c.tags});
+            app::CompartmentReading r;
+            r.compartment = {bank.config.site, bank.config.bank, name};
+            r.door_closed = c.door_closed;
+            r.tags = c.tags;
+            if (c.weight_g) r.weight_g = *c.weight_g;
+            r.charge_percent = c.charge_percent;
+            r.temperature_deci_c = c.temperature_deci_c;
+            callbacks_.on_reading(r);
           }
         }
       }

@@ -3,8 +3,8 @@
 //
 // One polling thread per bank reads the whole bank every poll interval (default 200 ms), decodes
 // it with modbus::DecodeBank — which trusts nothing — and reports what changed: a
-// CompartmentReading whenever a door or the tags of a compartment change (all of them after every
-// (re)connection), and a BankEvent for the rest (online/offline, a bad answer, mains, fire alarm,
+// CompartmentReading whenever a door, the tags, the charge, the temperature or the weight (beyond
+// a deadband) of a compartment change (all of them after every (re)connection), and a BankEvent for the rest (online/offline, a bad answer, mains, fire alarm,
 // tamper, a door forced while its lock was engaged). A bank that does not answer `offline_after`
 // polls in a row is reported offline once; the driver reconnects with exponential backoff, and
 // its controller keeps the locks engaged meanwhile (fail secure). A bad answer drops the
@@ -42,6 +42,7 @@ struct DriverOptions {
   int offline_after = 3;  // failed polls in a row
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{5000};
+  int weight_deadband_g = 2;  // smaller weight changes alone do not make a new reading
 };
 
 struct DriverCallbacks {
