@@ -242,6 +242,7 @@ core::Result<Outcome> CustodyDesk::SignOut(const Session& officer, const std::st
   policy::Decision d;
   domain::CompartmentKey compartment;
   std::vector<Reason> extra;  // reasons beyond the policy's: the compartment, the second person
+  std::vector<Reason> emergency_opening;  // the lockdown two emergency people open together
   bool override_valid = false;
   agency_.Read([&](const State& s) {
     const ItemState* item = s.FindItem(serial);
@@ -268,8 +269,24 @@ core::Result<Outcome> CustodyDesk::SignOut(const Session& officer, const std::st
       return p != nullptr && !p->revoked && !p->locked &&
              (s.HasRole(*p, a, compartment.site) || s.HasRole(*p, b, compartment.site));
     };
+    // A lockdown opens only for two emergency people together (the approver being the second).
+    if (s.InLockdown(compartment)) {
+      const PersonState* me = s.FindPerson(officer.badge());
+      if (me != nullptr && s.HasRole(*me, Role::kEmergency, compartment.site) &&
+          qualified(options.approver, Role::kEmergency, Role::kEmergency)) {
+        for (auto it = d.reasons.begin(); it != d.reasons.end();) {
+          if (it->code == "lockdown") {
+            emergency_opening.push_back(*it);
+            it = d.reasons.erase(it);
+          } else {
+            ++it;
+          }
+        }
+      }
+    }
     if (!d.requirements.empty() &&
-        !qualified(options.approver, Role::kSupervisor, Role::kArmorer)) {
+        !qualified(options.approver, Role::kSupervisor, Role::kArmorer) &&
+        emergency_opening.empty()) {
       extra.push_back({"second_person_required",
                        name + " withheld: a second person (a supervisor or an armorer at this "
                               "site, signed in at this terminal) must approve this sign-out."});
@@ -302,8 +319,14 @@ core::Result<Outcome> CustodyDesk::SignOut(const Session& officer, const std::st
   if (!reasons.empty()) return Deny(officer.badge(), serial, "sign_out", std::move(reasons));
 
   domain::SignOutGranted granted{officer.badge(), serial, compartment, "", "", "", overridden};
-  if (options.approver != nullptr && !d.requirements.empty()) {
+  if (options.approver != nullptr && (!d.requirements.empty() || !emergency_opening.empty())) {
     granted.approver = options.approver->badge();
+  }
+  if (!emergency_opening.empty()) {
+    granted.override_by = options.approver->badge();
+    granted.override_reason = "emergency opening during a lockdown, by two emergency staff";
+    granted.overridden.insert(granted.overridden.end(), emergency_opening.begin(),
+                              emergency_opening.end());
   }
   if (!overridden.empty()) {
     granted.override_by = options.override_by->badge();
@@ -644,6 +667,81 @@ void CustodyDesk::SensorEvents(const State& s, const CompartmentReading& r,
   }
 }
 
+core::Result<Outcome> CustodyDesk::SetEmergencyMode(const Session& first, const Session& second,
+                                                    const std::string& bank,
+                                                    const std::string& mode,
+                                                    const std::string& reason) {
+  std::lock_guard l(mu_);
+  const std::string& site = first.site();
+  const std::string what =
+      "Emergency mode " + mode + " for " + (bank.empty() ? site : site + "/" + bank);
+  std::vector<Reason> why;
+  agency_.Read([&](const State& s) {
+    why = SessionProblems(s, first, what + " refused");
+    for (Reason& r : SessionProblems(s, second, what + " refused")) why.push_back(std::move(r));
+    auto may = [&](const Session& who) {
+      const PersonState* p = s.FindPerson(who.badge());
+      return p != nullptr &&
+             (s.HasRole(*p, Role::kSupervisor, site) || s.HasRole(*p, Role::kAdmin, site) ||
+              s.HasRole(*p, Role::kEmergency, site));
+    };
+    if (second.badge() == first.badge() || second.site() != site) {
+      why.push_back({"second_person_required",
+                     what + " refused: a second person must confirm at a terminal of the site."});
+    } else if (!may(first) || !may(second)) {
+      why.push_back({"role_not_permitted", what +
+                                               " refused: both people must be a supervisor, "
+                                               "an administrator or emergency staff at " +
+                                               site + "."});
+    }
+    if (reason.empty()) why.push_back({"reason_missing", what + " refused: say why."});
+    if (mode == "open_all") {
+      for (const auto& [ls, lb] : s.lockdowns) {
+        if (ls == site && (bank.empty() || lb.empty() || lb == bank)) {
+          why.push_back({"lockdown", what + " refused: lift the lockdown first."});
+          break;
+        }
+      }
+    }
+  });
+  if (!why.empty()) return Deny(first.badge(), "", "emergency_mode", std::move(why));
+  return ApplyEmergencyMode(
+      domain::EmergencyModeSet{site, bank, mode, first.badge(), second.badge(), reason},
+      PersonActor(first.badge()));
+}
+
+core::Result<Outcome> CustodyDesk::ApplyEmergencyMode(domain::EmergencyModeSet mode,
+                                                      const std::string& actor) {
+  const std::string site = mode.site, bank = mode.bank, kind = mode.mode;
+  CUSTODIAN_RETURN_IF_ERROR(Record(actor, {std::move(mode)}));
+  Outcome o;
+  o.granted = true;
+  if (kind != "open_all") return o;
+  std::vector<domain::CompartmentKey> doors;
+  agency_.Read([&](const State& s) {
+    for (auto it = s.compartments.lower_bound({site, bank, ""});
+         it != s.compartments.end() && it->first.site == site &&
+         (bank.empty() || it->first.bank == bank);
+         ++it) {
+      doors.push_back(it->first);
+    }
+  });
+  for (const domain::CompartmentKey& k : doors) {
+    if (core::Status u = controller_.Unlock(k); !u.ok()) {
+      CUSTODIAN_RETURN_IF_ERROR(Record(
+          "hardware:" + k.site + "/" + k.bank,
+          {domain::HardwareAlarm{k.site,
+                                 k.bank,
+                                 k.compartment,
+                                 "unlock_failed",
+                                 "open-all could not release " + k.ToString() + ": " + u.message(),
+                                 {}}}));
+      o.reasons.push_back({"unlock_failed", k.ToString() + " did not open: " + u.message()});
+    }
+  }
+  return o;
+}
+
 core::Status CustodyDesk::OnBankEvent(const BankEvent& e) {
   using Kind = BankEvent::Kind;
   std::lock_guard l(mu_);
@@ -693,8 +791,17 @@ core::Status CustodyDesk::OnBankEvent(const BankEvent& e) {
       }
     });
   }
-  return Record("hardware:" + bank, {domain::HardwareAlarm{e.site, e.bank, e.compartment, code,
-                                                           e.detail, std::move(serials)}});
+  CUSTODIAN_RETURN_IF_ERROR(Record(
+      "hardware:" + bank,
+      {domain::HardwareAlarm{e.site, e.bank, e.compartment, code, e.detail, std::move(serials)}}));
+  if (e.kind == Kind::kFireAlarm && settings_.fire_alarm_action != "none") {
+    auto applied = ApplyEmergencyMode(
+        domain::EmergencyModeSet{e.site, e.bank, settings_.fire_alarm_action, "hardware:fire_alarm",
+                                 "", "fire alarm input of bank " + bank},
+        "hardware:" + bank);
+    if (!applied) return applied.error();
+  }
+  return core::Status::Ok();
 }
 
 core::Status CustodyDesk::Tick() {

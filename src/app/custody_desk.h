@@ -93,6 +93,9 @@ class CustodyDesk {
     int fridge_min_deci_c = 20;  // refrigerated compartments: 2.0–8.0 °C
     int fridge_max_deci_c = 80;
     domain::Micros bad_answer_every = 60'000'000;  // at most one bad_answer alarm per bank
+    // What the fire alarm input of a bank does besides being recorded: "none", "open_all" (free
+    // the doors, e.g. for a key cabinet on an evacuation route) or "lockdown" (an armory).
+    std::string fire_alarm_action = "none";
   };
   // The time zone of a site's IANA name, or nullptr (the policy then denies).
   using ZoneLookup = std::function<const domain::TimeZone*(std::string_view)>;
@@ -133,6 +136,15 @@ class CustodyDesk {
   // What a compartment's sensors reported. A door seen open and then closed completes the
   // sign-out or the return waiting at that compartment.
   core::Status OnReading(const CompartmentReading& reading);
+  // Two people (each a supervisor, admin or emergency at the site, signed in at one of its
+  // terminals) set an emergency mode of a bank, or of the whole site when bank is empty:
+  // "lockdown", "normal" (lifts it) or "open_all" (releases every door, one after another; refused
+  // during a lockdown). During a lockdown a sign-out needs the officer and the approver to both
+  // have the emergency role.
+  core::Result<Outcome> SetEmergencyMode(const Session& first, const Session& second,
+                                         const std::string& bank, const std::string& mode,
+                                         const std::string& reason);
+
   // What a bank reported besides doors and tags: recorded as hardware.alarm events (a stream of
   // bad answers at most once a minute per bank).
   core::Status OnBankEvent(const BankEvent& event);
@@ -157,6 +169,8 @@ class CustodyDesk {
   void SensorEvents(const domain::State& s, const CompartmentReading& r,
                     std::vector<std::pair<std::string, domain::DomainEvent>>& events);
   int64_t WeightTolerance(int64_t expected) const;
+  // Records the mode and, for open_all, releases the doors. Under mu_.
+  core::Result<Outcome> ApplyEmergencyMode(domain::EmergencyModeSet mode, const std::string& actor);
 
   Agency& agency_;
   LockerController& controller_;

@@ -228,7 +228,8 @@ std::vector<PersonSpec> People() {
   out.push_back({"2003", "officer;supervisor", "D2", full, 720, "Mon-Fri 14:00-24:00"});
   out.push_back(
       {"2004", "supervisor", "EVF", {{"FIREARM", 150}, {"OC", 150}}, 500, "Mon-Fri 07:00-17:00"});
-  out.push_back({"2005", "officer;supervisor", "*", full, 1200, ""});
+  // 2005 and 5001 are the emergency pair: together they may open a bank in lockdown.
+  out.push_back({"2005", "officer;supervisor;emergency", "*", full, 1200, ""});
   // Armorers, evidence custodians, administrators, auditors.
   out.push_back({"3001",
                  "officer;armorer",
@@ -241,7 +242,7 @@ std::vector<PersonSpec> People() {
   out.push_back({"4002", "evidence_custodian", "EVF", {}, std::nullopt, "Mon-Fri 07:00-19:00"});
   out.push_back(
       {"4003", "officer;evidence_custodian", "EVF;HQ", {{"FIREARM", 18}, {"OC", 270}}, 410, ""});
-  out.push_back({"5001", "admin", "*", {}, std::nullopt, ""});
+  out.push_back({"5001", "admin;emergency", "*", {}, std::nullopt, ""});
   out.push_back({"5002", "admin", "HQ", {}, std::nullopt, "Mon-Fri 08:00-17:00"});
   out.push_back({"6001", "auditor", "*", {}, std::nullopt, ""});
   out.push_back({"6002", "auditor", "*", {}, std::nullopt, ""});

@@ -102,6 +102,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ItemServiced, badge, serial, notes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ItemOverdue, serial, badge, due)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ChargeObserved, serial, percent)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HardwareAlarm, site, bank, compartment, code, detail, serials)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EmergencyModeSet, site, bank, mode, by, second, reason)
 
 }  // namespace custodian::domain
 

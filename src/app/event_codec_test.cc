@@ -49,7 +49,8 @@ std::vector<DomainEvent> OneOfEach() {
           ItemServiced{"2002", "T-07", "cleaned"},
           ItemOverdue{"T-07", "1001", 5},
           ChargeObserved{"T-07", 87},
-          HardwareAlarm{"HQ", "A", "14", "temperature_excursion", "9.1 °C", {"EV-1", "EV-2"}}};
+          HardwareAlarm{"HQ", "A", "14", "temperature_excursion", "9.1 °C", {"EV-1", "EV-2"}},
+          EmergencyModeSet{"HQ", "A", "lockdown", "2001", "4001", "armed intruder"}};
 }
 
 TEST(EventCodec, EveryKindRoundTripsExactly) {

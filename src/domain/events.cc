@@ -40,6 +40,7 @@ std::string_view KindOf(const DomainEvent& e) {
                         [](const ItemOverdue&) { return "item.overdue"; },
                         [](const ChargeObserved&) { return "item.charge_observed"; },
                         [](const HardwareAlarm&) { return "hardware.alarm"; },
+                        [](const EmergencyModeSet&) { return "emergency.mode_set"; },
                     },
                     e);
 }
@@ -71,6 +72,14 @@ std::vector<std::string> SubjectsOf(const DomainEvent& e) {
           },
           [](const ChargeObserved& x) -> std::vector<std::string> {
             return {ItemSubject(x.serial)};
+          },
+          [](const EmergencyModeSet& x) -> std::vector<std::string> {
+            std::vector<std::string> s{x.bank.empty() ? "site:" + x.site
+                                                      : "bank:" + x.site + "/" + x.bank};
+            for (const std::string* b : {&x.by, &x.second}) {
+              if (!b->empty() && b->find(':') == std::string::npos) s.push_back(PersonSubject(*b));
+            }
+            return s;
           },
           [](const HardwareAlarm& x) -> std::vector<std::string> {
             std::vector<std::string> s{x.compartment.empty() ? "bank:" + x.site + "/" + x.bank

@@ -192,13 +192,27 @@ struct HardwareAlarm {
   friend bool operator==(const HardwareAlarm&, const HardwareAlarm&) = default;
 };
 
+// An emergency mode of a bank (or of a whole site, bank empty), set by two people (or by the fire
+// alarm input, by = "hardware:fire_alarm"): "lockdown" (nothing opens except for two emergency
+// people together), "open_all" (every door released, one after another; a one-off action, not a
+// lasting mode) or "normal" (lifts a lockdown).
+struct EmergencyModeSet {
+  std::string site;
+  std::string bank;  // empty: every bank of the site
+  std::string mode;
+  std::string by;
+  std::string second;
+  std::string reason;
+  friend bool operator==(const EmergencyModeSet&, const EmergencyModeSet&) = default;
+};
+
 using DomainEvent =
     std::variant<SiteDefined, CompartmentDefined, ItemTypeDefined, ItemDefined, PersonDefined,
                  CredentialRevoked, CredentialReinstated, LoginSucceeded, LoginFailed,
                  CredentialLocked, CredentialReleased, AccessDenied, SignOutGranted, ItemSignedOut,
                  SignOutAbandoned, ReturnStarted, ReturnAbandoned, ItemReturned, ReturnRejected,
                  ItemHandedOver, ProblemReported, ServiceOpened, ItemServiced, ItemOverdue,
-                 ChargeObserved, HardwareAlarm>;
+                 ChargeObserved, HardwareAlarm, EmergencyModeSet>;
 
 // The ledger kind of an event: "site.defined", "access.denied", "item.signed_out", …
 std::string_view KindOf(const DomainEvent& e);

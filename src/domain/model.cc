@@ -19,8 +19,8 @@ core::Result<E> ParseName(std::string_view name, const std::array<std::string_vi
                                     "\" (one of: " + known + ")");
 }
 
-constexpr std::array<std::string_view, 6> kRoleNames = {
-    "officer", "armorer", "evidence_custodian", "supervisor", "admin", "auditor"};
+constexpr std::array<std::string_view, 7> kRoleNames = {
+    "officer", "armorer", "evidence_custodian", "supervisor", "admin", "auditor", "emergency"};
 constexpr std::array<std::string_view, 4> kSizeNames = {"small", "medium", "large", "long_gun"};
 constexpr std::array<std::string_view, 5> kFeatureNames = {"charging", "rfid", "scale",
                                                            "refrigerated", "pass_through"};

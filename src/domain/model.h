@@ -27,9 +27,20 @@ namespace custodian::domain {
 using Micros = int64_t;  // UTC microseconds since the Unix epoch
 using Date = std::chrono::sys_days;
 
-enum class Role { kOfficer, kArmorer, kEvidenceCustodian, kSupervisor, kAdmin, kAuditor };
+// kEmergency: may, with a second emergency person, open compartments during a lockdown, and
+// (like supervisors and admins) set and lift emergency modes.
+enum class Role {
+  kOfficer,
+  kArmorer,
+  kEvidenceCustodian,
+  kSupervisor,
+  kAdmin,
+  kAuditor,
+  kEmergency
+};
 inline constexpr Role kAllRoles[] = {Role::kOfficer,    Role::kArmorer, Role::kEvidenceCustodian,
-                                     Role::kSupervisor, Role::kAdmin,   Role::kAuditor};
+                                     Role::kSupervisor, Role::kAdmin,   Role::kAuditor,
+                                     Role::kEmergency};
 std::string_view RoleName(Role r);  // "officer", "evidence_custodian", …
 core::Result<Role> ParseRole(std::string_view name);
 

@@ -178,6 +178,13 @@ void State::Apply(const DomainEvent& event, Micros at) {
             if (ItemState* i = item(e.serial)) i->charge_percent = e.percent;
           },
           [&](const HardwareAlarm&) {},
+          [&](const EmergencyModeSet& e) {
+            if (e.mode == "lockdown") {
+              lockdowns.insert({e.site, e.bank});
+            } else if (e.mode == "normal") {
+              lockdowns.erase({e.site, e.bank});
+            }
+          },
       },
       event);
 }
@@ -261,6 +268,23 @@ core::Status State::Check(const DomainEvent& event) const {
           [&](const LoginFailed&) -> core::Status { return core::Status::Ok(); },
           // What the hardware reports is recorded as reported.
           [&](const HardwareAlarm&) -> core::Status { return core::Status::Ok(); },
+          [&](const EmergencyModeSet& e) -> core::Status {
+            if (FindSite(e.site) == nullptr) {
+              return core::NotFoundError("unknown site \"" + e.site + "\"");
+            }
+            if (!e.bank.empty()) {
+              auto it = compartments.lower_bound({e.site, e.bank, ""});
+              if (it == compartments.end() || it->first.site != e.site ||
+                  it->first.bank != e.bank) {
+                return core::NotFoundError("site " + e.site + " has no bank \"" + e.bank + "\"");
+              }
+            }
+            if (e.mode != "lockdown" && e.mode != "open_all" && e.mode != "normal") {
+              return core::InvalidArgumentError("emergency mode \"" + e.mode +
+                                                "\" is not lockdown, open_all or normal");
+            }
+            return core::Status::Ok();
+          },
           // So is a refused attempt, even at a serial that does not exist.
           [&](const AccessDenied& e) -> core::Status {
             if (FindPerson(e.badge) == nullptr) {
@@ -317,6 +341,11 @@ std::vector<const ItemState*> State::HeldBy(std::string_view badge) const {
 int State::HeldCount(std::string_view badge) const {
   auto it = held.find(badge);
   return it == held.end() ? 0 : it->second;
+}
+
+bool State::InLockdown(const CompartmentKey& c) const {
+  return !lockdowns.empty() &&
+         (lockdowns.count({c.site, ""}) > 0 || lockdowns.count({c.site, c.bank}) > 0);
 }
 
 bool State::HasRole(const PersonState& p, Role role, std::string_view site) const {

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,8 @@ struct State {
   std::map<std::string, PersonState> people;
   std::map<std::string, std::string> tags;       // RFID tag → serial
   std::map<std::string, int, std::less<>> held;  // badge → items in their custody (none: absent)
+  // Banks in lockdown as (site, bank); bank "" = the whole site.
+  std::set<std::pair<std::string, std::string>> lockdowns;
   uint64_t events_applied = 0;
 
   // Applies one event recorded at `at`. Total: an event that refers to something unknown changes
@@ -85,6 +88,8 @@ struct State {
   std::vector<const ItemState*> HeldBy(std::string_view badge) const;
   // How many items this person holds: one look-up.
   int HeldCount(std::string_view badge) const;
+  // Whether the compartment's bank or site is in lockdown.
+  bool InLockdown(const CompartmentKey& c) const;
   // Whether this person has `role` at `site`.
   bool HasRole(const PersonState& p, Role role, std::string_view site) const;
 

@@ -34,15 +34,18 @@
 //                        service_clock_start (armorers at that site are exempt, as above).
 //   charge_unknown, charge_low   chargeable types need a reported charge of at least
 //                        settings.min_charge_percent.
+//   lockdown             the compartment's bank or site is in lockdown (emergency.mode_set); the
+//                        app lets two people with the emergency role open it together.
 //   limit_reached        the person already holds settings.max_items_out items or more (custody,
 //                        across all sites).
 // Requirements are not reasons: a two-person type always carries second_person_required, whether
 // or not the sign-out is allowed, so the terminal can say what would still have to happen.
 //
 // Cost: an allowed decision allocates nothing beyond its look-ups (sentences are built only for a
-// reason that applies). The items a person holds are counted by State (one look-up). ListAvailable() does it
-// once per call, resolves the person and the local time once, checks role, certifications and
-// licence once per item type that passes them, and finds home compartments in a per-call table.
+// reason that applies). The items a person holds are counted by State (one look-up).
+// ListAvailable() does it once per call, resolves the person and the local time once, checks role,
+// certifications and licence once per item type that passes them, and finds home compartments in a
+// per-call table.
 #include "policy/policy.h"
 
 #include <algorithm>
@@ -279,6 +282,11 @@ const ItemType* Evaluate(Context& ctx, std::string_view serial, const ItemState*
       why.Add("outside_schedule",
               {"it is outside your schedule (", domain::FormatSchedule(p.schedule), ")."});
     }
+  }
+
+  if (state.InLockdown(compartment)) {
+    why.Add("lockdown", {"bank ", compartment.site, "/", compartment.bank,
+                         " is in lockdown; only two emergency staff together may open it."});
   }
 
   // The item.

@@ -89,6 +89,9 @@ std::vector<DomainEvent> World() {
       PersonDefined{MakePerson("3001", "Alex Armorer", {Role::kArmorer}, {}), true},
       PersonDefined{MakePerson("4001", "Ada Admin", {Role::kAdmin}, {}), true},
       PersonDefined{north, true},
+      PersonDefined{MakePerson("7001", "Eve Emergency", {Role::kOfficer, Role::kEmergency}, {}),
+                    true},
+      PersonDefined{MakePerson("7002", "Ed Emergency", {Role::kEmergency}, {}), true},
       ChargeObserved{"R-1", 90},
   };
 }
@@ -121,7 +124,7 @@ class CustodyDeskTest : public ::testing::Test {
     ASSERT_TRUE(v) << v.error().ToString();
     vault_ = std::move(*v);
     std::vector<std::pair<std::string, std::string>> pins;
-    for (const char* badge : {"1001", "1002", "2001", "3001", "4001", "5001"}) {
+    for (const char* badge : {"1001", "1002", "2001", "3001", "4001", "5001", "7001", "7002"}) {
       pins.emplace_back(badge, *hasher_.Hash(std::string(badge) + "9"));  // PIN: badge + "9"
     }
     ASSERT_TRUE(vault_->PutPinHashes(pins).ok());
@@ -779,6 +782,86 @@ TEST_F(CustodyDeskTest, TheScaleMustAgreeWithTheTags) {
   light.weight_g = 418;
   ASSERT_TRUE(desk_->OnReading(light).ok());
   EXPECT_FALSE(Now().FindItem("R-1")->custody);
+}
+
+// ---- Emergency modes -------------------------------------------------------------------------
+
+TEST_F(CustodyDeskTest, ALockdownShutsABankForEveryoneButTwoEmergencyStaffTogether) {
+  const Session ana = Login("1001");
+  const Session sam = Login("2001");
+  const Session ada = Login("4001");
+  // One person, or an officer, cannot.
+  EXPECT_TRUE(HasCode(*desk_->SetEmergencyMode(sam, sam, "A", "lockdown", "intruder"),
+                      "second_person_required"));
+  EXPECT_TRUE(HasCode(*desk_->SetEmergencyMode(sam, ana, "A", "lockdown", "intruder"),
+                      "role_not_permitted"));
+  EXPECT_TRUE(HasCode(*desk_->SetEmergencyMode(sam, ada, "A", "lockdown", ""), "reason_missing"));
+  EXPECT_EQ(Last<AccessDenied>().action, "emergency_mode");
+  Mark();
+  auto set = desk_->SetEmergencyMode(sam, ada, "A", "lockdown", "armed intruder in the building");
+  ASSERT_TRUE(set);
+  ASSERT_TRUE(set->granted);
+  EXPECT_EQ(Last<EmergencyModeSet>(), (EmergencyModeSet{"HQ", "A", "lockdown", "2001", "4001",
+                                                        "armed intruder in the building"}));
+
+  auto shut = desk_->SignOut(ana, "R-1");
+  ASSERT_TRUE(shut);
+  EXPECT_FALSE(shut->granted);
+  ASSERT_TRUE(HasCode(*shut, "lockdown"));
+  app::SignOutOptions o;
+  o.override_by = &sam;
+  o.override_reason = "need it";
+  EXPECT_TRUE(HasCode(*desk_->SignOut(ana, "R-1", o), "override_not_allowed"));
+  // Another bank of the site is not affected.
+  EXPECT_FALSE(HasCode(*desk_->SignOut(ana, "EV-1"), "lockdown"));
+
+  const Session eve = Login("7001");
+  const Session ed = Login("7002");
+  EXPECT_TRUE(HasCode(*desk_->SignOut(eve, "R-1"), "lockdown"));  // alone: no
+  app::SignOutOptions pair;
+  pair.approver = &ed;
+  SignOutAndTake(eve, "R-1", kRadioBay, pair);
+  const SignOutGranted g = Last<SignOutGranted>();
+  EXPECT_EQ(g.approver, "7002");
+  EXPECT_EQ(g.override_by, "7002");
+  ASSERT_EQ(g.overridden.size(), 1u);
+  EXPECT_EQ(g.overridden[0].code, "lockdown");
+
+  // Open-all is refused during the lockdown; lifting it restores sign-outs.
+  EXPECT_TRUE(
+      HasCode(*desk_->SetEmergencyMode(sam, ada, "", "open_all", "fire drill"), "lockdown"));
+  ASSERT_TRUE(desk_->SetEmergencyMode(ada, sam, "A", "normal", "all clear")->granted);
+  EXPECT_TRUE(Now().lockdowns.empty());
+  EXPECT_TRUE(desk_->SignOut(ana, "T-7")->granted);
+}
+
+TEST_F(CustodyDeskTest, OpenAllReleasesEveryDoorOfTheBankOneAfterAnother) {
+  const Session sam = Login("2001");
+  const Session ed = Login("7002");
+  auto r = desk_->SetEmergencyMode(ed, sam, "A", "open_all", "evacuation");
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->granted);
+  EXPECT_EQ(controller_.commands(),
+            (std::vector<FakeLockerController::Command>{
+                {"unlock", kRadioBay}, {"unlock", kCewBay}, {"unlock", kRifleBay}}));
+  EXPECT_EQ(Last<EmergencyModeSet>().mode, "open_all");
+  EXPECT_TRUE(Now().lockdowns.empty());  // a one-off action, not a lasting mode
+}
+
+TEST_F(CustodyDeskTest, TheFireAlarmInputDoesWhatTheSiteConfigured) {
+  app::CustodyDesk::Settings settings;
+  settings.fire_alarm_action = "lockdown";
+  app::CustodyDesk armory(
+      *agency_, controller_, *vault_, counting_, f_.clock(),
+      [](std::string_view) -> const TimeZone* { return nullptr; }, settings);
+  Mark();
+  ASSERT_TRUE(armory.OnBankEvent({app::BankEvent::Kind::kFireAlarm, "HQ", "A", "", "fire"}).ok());
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"hardware.alarm", "emergency.mode_set"}));
+  const EmergencyModeSet m = Last<EmergencyModeSet>();
+  EXPECT_EQ(m.mode, "lockdown");
+  EXPECT_EQ(m.by, "hardware:fire_alarm");
+  EXPECT_TRUE(Now().InLockdown(kRadioBay));
+  EXPECT_FALSE(Now().InLockdown(kFridge));
 }
 
 // ---- Overdue ----------------------------------------------------------------------------------
