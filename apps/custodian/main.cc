@@ -1,6 +1,6 @@
 // custodian: the single executable. main() parses the command line and composes the objects
-// (store, key, clock, ledger); the work itself lives in src/app and src/ledger. Exit codes:
-// data_dir.h.
+// (store, key, clock, ledger, simulator); the work itself lives in src/app, src/ledger and
+// src/hardware. Exit codes: data_dir.h.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -16,6 +16,7 @@
 #include "ledger/export.h"
 #include "ledger/ledger.h"
 #include "ledger/verifier.h"
+#include "sim_command.h"
 #include "store/files.h"
 #include "store/sqlite/sqlite_ledger_store.h"
 
@@ -151,6 +152,21 @@ int main(int argc, char** argv) {
   list->add_option("--badge", badge, "Badge of the person")->required();
   list->add_option("--at", at, "Instant, ISO-8601 (default now)");
 
+  cli::SimArgs sim_args;
+  auto* sim_cmd = app.add_subcommand(
+      "sim", "Simulate the locker banks of a lockers CSV on loopback, with a JSON control port");
+  sim_cmd->add_option("--lockers", sim_args.lockers, "Lockers CSV (docs/import.md)")->required();
+  sim_cmd->add_option("--items", sim_args.items, "Items CSV: placed in their home compartments")
+      ->required();
+  sim_cmd->add_option("--port", sim_args.base_port, "Bank k listens on PORT + k (0: free ports)")
+      ->capture_default_str();
+  sim_cmd->add_option("--control-port", sim_args.control_port, "JSON control port (0: a free one)")
+      ->capture_default_str();
+  sim_cmd->add_flag("--auto", sim_args.auto_officer,
+                    "A polite officer opens each unlocked door, takes or returns, closes");
+  sim_cmd->add_option("--banks-out", sim_args.banks_out,
+                      "Also write the bank configuration JSON to this file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -162,6 +178,7 @@ int main(int argc, char** argv) {
   if (seed_cmd->parsed()) return cli::RunDemoSeed(data);
   if (explain->parsed()) return cli::RunAccessExplain(data, badge, serial, at);
   if (list->parsed()) return cli::RunAccessList(data, badge, at);
+  if (sim_cmd->parsed()) return cli::RunSim(sim_args);
 
   if (init->parsed()) {
     auto site = OpenSite(data, site_code, true);

@@ -69,8 +69,8 @@ struct BankSimulator::State {
     }
   }
 
-  // Copies the world into the Modbus mapping (input registers, discrete inputs, coils). Under mu.
-  void Publish() {
+  // The world as the protocol reports it. Under mu.
+  modbus::BankSnapshot Snapshot() const {
     modbus::BankSnapshot b;
     b.identity = options.identity;
     b.heartbeat = static_cast<uint16_t>(
@@ -98,7 +98,12 @@ struct BankSimulator::State {
       if (c.spec.thermometer) s.temperature_deci_c = c.temperature;
       b.compartments.push_back(std::move(s));
     }
-    const modbus::BankRegisters r = modbus::EncodeBank(b);
+    return b;
+  }
+
+  // Copies the world into the Modbus mapping (input registers, discrete inputs, coils). Under mu.
+  void Publish() {
+    const modbus::BankRegisters r = modbus::EncodeBank(Snapshot());
     std::copy(r.input.begin(), r.input.end(), map->tab_input_registers);
     std::copy(r.discrete.begin(), r.discrete.end(), map->tab_input_bits);
     for (size_t i = 0; i < comps.size(); ++i) {
@@ -314,7 +319,7 @@ bool BankSimulator::CloseDoor(int i) {
   return true;
 }
 
-bool BankSimulator::SetWeight(int i, uint32_t grams) {
+bool BankSimulator::SetWeight(int i, std::optional<uint32_t> grams) {
   std::lock_guard l(s_->mu);
   if (!s_->Valid(i)) return false;
   s_->comps[i].weight_override = grams;
@@ -376,6 +381,15 @@ std::vector<SimItem> BankSimulator::Items(int i) const {
 uint64_t BankSimulator::RequestsServed() const {
   std::lock_guard l(s_->mu);
   return s_->served;
+}
+modbus::BankSnapshot BankSimulator::Snapshot() const {
+  std::lock_guard l(s_->mu);
+  s_->ExpirePulses();
+  return s_->Snapshot();
+}
+bool BankSimulator::Offline() const {
+  std::lock_guard l(s_->mu);
+  return s_->offline;
 }
 
 }  // namespace custodian::hardware::sim

@@ -60,7 +60,8 @@ class BankSimulator {
   bool OpenDoor(int i);   // only while the lock is released; false otherwise
   bool ForceDoor(int i);  // open it whatever the lock says
   bool CloseDoor(int i);
-  bool SetWeight(int i, uint32_t grams);  // the scale's reading, overriding the items' sum
+  // The scale's reading, overriding the items' sum; none: the items' sum again.
+  bool SetWeight(int i, std::optional<uint32_t> grams);
   bool SetTemperature(int i, std::optional<int> deci_c);
   bool SetTamper(int i, bool tampered);
   void SetMains(bool present);
@@ -77,6 +78,10 @@ class BankSimulator {
   int UnlockPulses(int i) const;  // coil writes of 1 so far
   std::vector<SimItem> Items(int i) const;
   uint64_t RequestsServed() const;
+  // What a poll would read now (doors, locks, tags, scales, sensors, mains, fire alarm), and
+  // whether the controller is off the network: for the simulator's control interface.
+  modbus::BankSnapshot Snapshot() const;
+  bool Offline() const;
 
  private:
   struct State;
