@@ -29,14 +29,14 @@ bench: build
 
 # Coverage-guided fuzzing with clang's libFuzzer, FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
-FUZZ_SOURCES := $(wildcard tests/fuzz/*_fuzz.cc src/*/*_fuzz.cc)
+FUZZ_SOURCES := $(wildcard tests/fuzz/*_fuzz.cc src/*/*_fuzz.cc src/*/*/*_fuzz.cc)
 FUZZ_TARGETS := $(basename $(notdir $(FUZZ_SOURCES)))
 fuzz:
 	@scripts/install-deps fuzz
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
 	@for src in $(FUZZ_SOURCES); do \
-	  name=$$(basename $$src .cc); t=build/fuzz/$$(dirname $$src)/$$name; \
+	  name=$$(basename $$src .cc); t=$$(find build/fuzz -type f -name $$name -perm -u+x | head -1); \
 	  mkdir -p build/fuzz/corpus/$$name; \
 	  echo "== $$name"; \
 	  $$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$$name tests/fuzz/corpus/$$name || exit 1; \

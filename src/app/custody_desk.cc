@@ -539,18 +539,20 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
       if (i.item.home == key && !i.custody && !i.pending) resting.push_back(i.item.tag);
     }
     // What the scale should read for the tags present (none: no scale, or a tag we do not know).
-    std::optional<int64_t> expected = 0;
+    int64_t expected = 0;
+    bool expected_known = true;
     for (const std::string& tag : reading.tags) {
       auto t = s.tags.find(tag);
       const ItemState* i = t != s.tags.end() ? s.FindItem(t->second) : nullptr;
       if (i == nullptr) {
-        expected.reset();
+        expected_known = false;
         break;
       }
-      *expected += i->item.weight_g;
+      expected += i->item.weight_g;
     }
-    const bool weight_ok = !reading.weight_g || !expected ||
-                           std::llabs(*reading.weight_g - *expected) <= WeightTolerance(*expected);
+    const int64_t weighed = reading.weight_g.value_or(0);
+    const bool weight_ok = !reading.weight_g || !expected_known ||
+                           std::llabs(weighed - expected) <= WeightTolerance(expected);
     const std::string actor_hw = "hardware:" + key.site + "/" + key.bank;
     for (const auto& [serial, i] : s.items) {
       if (i.item.home != key) continue;
@@ -573,9 +575,9 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
                                       key.compartment,
                                       "weight_mismatch",
                                       "after " + serial + " was signed out, " + key.ToString() +
-                                          " weighs " + std::to_string(*reading.weight_g) +
+                                          " weighs " + std::to_string(weighed) +
                                           " g; the items left in it weigh " +
-                                          std::to_string(*expected) + " g",
+                                          std::to_string(expected) + " g",
                                       {serial}});
           }
         }

@@ -24,6 +24,7 @@ struct ModbusTcpController::Bank {
   std::condition_variable wake;
   bool stop = false;
   uint64_t good_polls = 0;
+  double good_poll_us = 0;
 
   std::string Name() const { return config.site + "/" + config.bank; }
 
@@ -142,6 +143,15 @@ void ModbusTcpController::Stop() {
   }
 }
 
+std::vector<double> ModbusTcpController::GoodPollMicros() const {
+  std::vector<double> out;
+  for (const auto& b : banks_) {
+    std::lock_guard l(b->mu);
+    out.push_back(b->good_poll_us);
+  }
+  return out;
+}
+
 std::vector<uint64_t> ModbusTcpController::GoodPolls() const {
   std::vector<uint64_t> out;
   for (const auto& b : banks_) {
@@ -192,6 +202,7 @@ void ModbusTcpController::PollLoop(Bank& bank) {
   };
 
   for (;;) {
+    const auto started = std::chrono::steady_clock::now();
     core::Result<BankSnapshot> snap = core::InternalError("not read");
     {
       std::lock_guard l(bank.io);
@@ -274,8 +285,11 @@ void ModbusTcpController::PollLoop(Bank& bank) {
         }
       }
       last = std::move(*snap);
+      const std::chrono::duration<double, std::micro> took =
+          std::chrono::steady_clock::now() - started;
       std::lock_guard l(bank.mu);
       ++bank.good_polls;
+      bank.good_poll_us += took.count();
     }
 
     std::unique_lock l(bank.mu);
