@@ -26,6 +26,11 @@ constexpr std::array<std::string_view, 5> kLockerColumns = {"site", "bank", "com
 constexpr std::array<std::string_view, 8> kTypeColumns = {
     "type",       "category",   "certifications",         "loan_hours",
     "two_person", "chargeable", "service_every_signouts", "service_every_days"};
+// The types file may add one optional last column, `consumable` (see ColumnsOf).
+constexpr std::array<std::string_view, 9> kTypeColumnsConsumable = {
+    "type",       "category",   "certifications",         "loan_hours",
+    "two_person", "chargeable", "service_every_signouts", "service_every_days",
+    "consumable"};
 constexpr std::array<std::string_view, 8> kPersonColumns = {
     "badge", "name", "roles", "sites", "certifications", "licence_expires", "schedule", "pin"};
 constexpr std::array<std::string_view, 7> kItemColumns = {
@@ -129,6 +134,7 @@ class Row {
       : record_(record), columns_(columns) {}
 
   int line() const { return record_.line; }
+  size_t columns() const { return columns_.size(); }
   const std::string& Raw(size_t col) const { return record_.fields[col]; }
 
   core::Status Fail(size_t col, std::string_view why) const {
@@ -300,7 +306,8 @@ struct Planner {
       kTwoPerson,
       kChargeable,
       kServiceSignouts,
-      kServiceDays
+      kServiceDays,
+      kConsumable
     };
     constexpr int kMaxInt = std::numeric_limits<int>::max();
     domain::ItemType t;
@@ -323,6 +330,9 @@ struct Planner {
     CUSTODIAN_ASSIGN_OR_RETURN(t.chargeable, row.Bool(kChargeable));
     CUSTODIAN_ASSIGN_OR_RETURN(t.service_every_signouts, row.Int(kServiceSignouts, 0, kMaxInt, 0));
     CUSTODIAN_ASSIGN_OR_RETURN(t.service_every_days, row.Int(kServiceDays, 0, kMaxInt, 0));
+    if (row.columns() > kConsumable) {
+      CUSTODIAN_ASSIGN_OR_RETURN(t.consumable, row.Bool(kConsumable));
+    }
     return DomainEvent(domain::ItemTypeDefined{t});
   }
 
@@ -472,8 +482,18 @@ struct Planner {
   }
 };
 
+// The columns of this file: the kind's, or for types with the optional `consumable` last column.
+std::span<const std::string_view> ColumnsOf(ImportKind kind, const core::CsvRecord& header) {
+  if (kind == ImportKind::kTypes &&
+      std::equal(header.fields.begin(), header.fields.end(), kTypeColumnsConsumable.begin(),
+                 kTypeColumnsConsumable.end())) {
+    return kTypeColumnsConsumable;
+  }
+  return Columns(kind);
+}
+
 core::Status CheckHeader(ImportKind kind, const core::CsvRecord& header) {
-  const std::span<const std::string_view> expected = Columns(kind);
+  const std::span<const std::string_view> expected = ColumnsOf(kind, header);
   if (std::equal(header.fields.begin(), header.fields.end(), expected.begin(), expected.end())) {
     return core::Status::Ok();
   }
@@ -481,7 +501,9 @@ core::Status CheckHeader(ImportKind kind, const core::CsvRecord& header) {
   std::map<std::string_view, int> count;
   for (const std::string& f : header.fields) {
     if (++count[f] == 2) problems.push_back("column " + Show(f) + " appears twice");
-    if (std::find(expected.begin(), expected.end(), f) == expected.end() && count[f] == 1) {
+    const bool optional = kind == ImportKind::kTypes && f == "consumable";
+    if (std::find(expected.begin(), expected.end(), f) == expected.end() && count[f] == 1 &&
+        !optional) {
       problems.push_back("unknown column " + Show(f));
     }
   }
@@ -491,9 +513,10 @@ core::Status CheckHeader(ImportKind kind, const core::CsvRecord& header) {
   if (problems.empty()) problems.push_back("the columns are in the wrong order");
   std::string why;
   for (const std::string& p : problems) why += (why.empty() ? "" : "; ") + p;
-  return core::InvalidArgumentError("line " + std::to_string(header.line) + ": header: " + why +
-                                    ". The header for " + std::string(ImportKindName(kind)) +
-                                    " is exactly: " + Join(expected, ","));
+  return core::InvalidArgumentError(
+      "line " + std::to_string(header.line) + ": header: " + why + ". The header for " +
+      std::string(ImportKindName(kind)) + " is exactly: " + Join(expected, ",") +
+      (kind == ImportKind::kTypes ? " (optionally followed by ,consumable)" : ""));
 }
 
 }  // namespace
@@ -516,7 +539,7 @@ core::Result<ImportPlan> PlanImport(ImportKind kind, std::string_view csv,
   CUSTODIAN_RETURN_IF_ERROR(CheckHeader(kind, table.header));
   Planner planner{env, state, {}, {}, {}, {}};
   for (const core::CsvRecord& record : table.rows) {
-    const Row row(record, Columns(kind));
+    const Row row(record, ColumnsOf(kind, table.header));
     CUSTODIAN_ASSIGN_OR_RETURN(DomainEvent event, planner.Plan(kind, row));
     // The checks above name the column; this is the domain's own word on the whole definition,
     // reported against the row's key column should it ever disagree.

@@ -340,6 +340,26 @@ TEST_F(CsvImport, ImportsTypesWithEveryColumn) {
                 {"RIFLE", Category::kFirearm, {"FIREARM", "RIFLE"}, 8, true, false, 0, 0}}));
 }
 
+TEST_F(CsvImport, TypesMayAddAConsumableColumnLast) {
+  const std::string header = std::string(kTypes.substr(0, kTypes.size() - 1)) + ",consumable";
+  ImportPlan plan = Plan(ImportKind::kTypes, header +
+                                                 "\nOC,less_lethal,,12,no,no,,,yes\n"
+                                                 "CEW,less_lethal,CEW,12,no,yes,,,no\n");
+  ASSERT_EQ(plan.events.size(), 2u);
+  EXPECT_TRUE(std::get<ItemTypeDefined>(plan.events[0]).type.consumable);
+  EXPECT_FALSE(std::get<ItemTypeDefined>(plan.events[1]).type.consumable);
+  EXPECT_FALSE(std::get<ItemTypeDefined>(
+                   Plan(ImportKind::kTypes, Csv(kTypes, "OC,less_lethal,,12,no,no,,\n")).events[0])
+                   .type.consumable);
+  EXPECT_THAT(Error(ImportKind::kTypes, header + "\nOC,less_lethal,,12,no,no,,,half\n"),
+              StartsWith("line 2: consumable: "));
+  // Only last, and only once.
+  EXPECT_THAT(Error(ImportKind::kTypes,
+                    "consumable,type,category,certifications,loan_hours,two_person,chargeable,"
+                    "service_every_signouts,service_every_days\n"),
+              HasSubstr("(optionally followed by ,consumable)"));
+}
+
 TEST_F(CsvImport, AcceptsTrueFalseAndOneZeroInAnyCaseForYesNo) {
   ImportPlan plan = Plan(ImportKind::kTypes, Csv(kTypes,
                                                  "A,other,,1,TRUE,false,0,0\n"

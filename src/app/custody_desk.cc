@@ -548,7 +548,7 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
         expected_known = false;
         break;
       }
-      expected += i->item.weight_g;
+      expected += i->ExpectedWeight();
     }
     const int64_t weighed = reading.weight_g.value_or(0);
     const bool weight_ok = !reading.weight_g || !expected_known ||
@@ -584,8 +584,18 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
       }
       if (i.returning) {
         const std::string& badge = i.returning->badge;
+        const domain::ItemType* type = s.FindType(i.item.type);
+        const bool lighter =
+            reading.weight_g && expected_known && expected - weighed > WeightTolerance(expected);
         if (Contains(reading.tags, i.item.tag) && weight_ok) {
           events.emplace_back(PersonActor(badge), domain::ItemReturned{badge, serial});
+        } else if (Contains(reading.tags, i.item.tag) && lighter && type != nullptr &&
+                   type->consumable) {
+          // Used, not swapped: accepted, with what is left of it.
+          const int before = i.ExpectedWeight();
+          const int now_g = static_cast<int>(std::max<int64_t>(0, before - (expected - weighed)));
+          events.emplace_back(PersonActor(badge), domain::ItemReturned{badge, serial});
+          events.emplace_back(PersonActor(badge), domain::PartialUse{badge, serial, before, now_g});
         } else if (Contains(reading.tags, i.item.tag)) {
           events.emplace_back(PersonActor(badge),
                               domain::ReturnRejected{badge, serial, i.item.tag, "wrong_weight"});

@@ -257,10 +257,12 @@ DemoAgency MakeDemoAgency(Date today) {
   d.sites_csv = "code,name,timezone\n";
   for (const SiteSpec& s : kSites) d.sites_csv += Row({s.code, s.name, s.timezone});
 
-  d.types_csv = ImportHeader(ImportKind::kTypes) + "\n";
+  // With the optional consumable column: OC spray comes back lighter after use (partial use).
+  d.types_csv = ImportHeader(ImportKind::kTypes) + ",consumable\n";
   for (const TypeSpec& t : kTypes) {
     d.types_csv += Row({t.code, t.category, t.certifications, t.loan_hours, t.two_person,
-                        t.chargeable, t.service_every_signouts, t.service_every_days});
+                        t.chargeable, t.service_every_signouts, t.service_every_days,
+                        std::string_view(t.code) == "OC" ? "yes" : "no"});
   }
 
   // Lockers and items, walking the layouts; serials count up per type across the agency.

@@ -68,8 +68,30 @@ void from_json(const json& j, Schedule& s) { s = OrThrow(ParseSchedule(j.get<std
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Site, code, name, timezone)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CompartmentKey, site, bank, compartment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Compartment, key, size, features)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ItemType, code, category, certifications, loan_hours, two_person,
-                                   chargeable, service_every_signouts, service_every_days)
+// ItemType by hand: every field is required except `consumable` (added after the first ledgers
+// were written; absent means false), so those ledgers still replay.
+void to_json(json& j, const ItemType& t) {
+  j = json{{"code", t.code},
+           {"category", t.category},
+           {"certifications", t.certifications},
+           {"loan_hours", t.loan_hours},
+           {"two_person", t.two_person},
+           {"chargeable", t.chargeable},
+           {"service_every_signouts", t.service_every_signouts},
+           {"service_every_days", t.service_every_days},
+           {"consumable", t.consumable}};
+}
+void from_json(const json& j, ItemType& t) {
+  j.at("code").get_to(t.code);
+  j.at("category").get_to(t.category);
+  j.at("certifications").get_to(t.certifications);
+  j.at("loan_hours").get_to(t.loan_hours);
+  j.at("two_person").get_to(t.two_person);
+  j.at("chargeable").get_to(t.chargeable);
+  j.at("service_every_signouts").get_to(t.service_every_signouts);
+  j.at("service_every_days").get_to(t.service_every_days);
+  t.consumable = j.contains("consumable") ? j.at("consumable").get<bool>() : false;
+}
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Item, serial, type, tag, home, weight_g)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Person, badge, name, roles, sites, all_sites, certifications,
                                    licence_expires, schedule)
@@ -103,6 +125,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ItemOverdue, serial, badge, due)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ChargeObserved, serial, percent)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HardwareAlarm, site, bank, compartment, code, detail, serials)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EmergencyModeSet, site, bank, mode, by, second, reason)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PartialUse, badge, serial, expected_g, measured_g)
 
 }  // namespace custodian::domain
 

@@ -21,36 +21,38 @@ std::vector<DomainEvent> OneOfEach() {
   q.sites.clear();
   q.licence_expires.reset();
   q.schedule.clear();
-  return {SiteDefined{{"HQ", "Headquarters", "America/New_York"}},
-          CompartmentDefined{{{"HQ", "A", "14"},
-                              CompartmentSize::kLongGun,
-                              {Feature::kCharging, Feature::kPassThrough}}},
-          ItemTypeDefined{{"CEW", Category::kLessLethal, {"CEW"}, 12, true, true, 50, 90}},
-          ItemDefined{{"T-07", "CEW", "E28011700000020000000007", {"HQ", "A", "14"}, 350}},
-          PersonDefined{p, true},
-          PersonDefined{q, false},
-          CredentialRevoked{"1001", "left the agency"},
-          CredentialReinstated{"1001"},
-          LoginSucceeded{"1001", "HQ"},
-          LoginFailed{"1001", "HQ", "wrong_pin"},
-          CredentialLocked{"1001"},
-          CredentialReleased{"1001"},
-          AccessDenied{"1001", "T-07", {{"certification_expired", "CEW T-07 withheld: …"}}, "sign_out"},
-          SignOutGranted{"1001", "T-07", {"HQ", "A", "14"}, "2002", "3003", "riot", {{"a", "b"}}},
-          ItemSignedOut{"1001", "T-07", 1'800'000'000'000'000},
-          SignOutAbandoned{"1001", "T-07", "door_not_opened"},
-          ReturnStarted{"1001", "T-07", {"HQ", "A", "14"}},
-          ReturnAbandoned{"1001", "T-07", "door_not_opened"},
-          ItemReturned{"1001", "T-07"},
-          ReturnRejected{"1001", "T-07", "E28011700000020000000008", "wrong_tag"},
-          ItemHandedOver{"T-07", "1001", "2002", 5},
-          ProblemReported{"1001", "T-07", "cartridge stuck"},
-          ServiceOpened{"2002", "T-07", {"HQ", "A", "14"}},
-          ItemServiced{"2002", "T-07", "cleaned"},
-          ItemOverdue{"T-07", "1001", 5},
-          ChargeObserved{"T-07", 87},
-          HardwareAlarm{"HQ", "A", "14", "temperature_excursion", "9.1 °C", {"EV-1", "EV-2"}},
-          EmergencyModeSet{"HQ", "A", "lockdown", "2001", "4001", "armed intruder"}};
+  return {
+      SiteDefined{{"HQ", "Headquarters", "America/New_York"}},
+      CompartmentDefined{{{"HQ", "A", "14"},
+                          CompartmentSize::kLongGun,
+                          {Feature::kCharging, Feature::kPassThrough}}},
+      ItemTypeDefined{{"CEW", Category::kLessLethal, {"CEW"}, 12, true, true, 50, 90}},
+      ItemDefined{{"T-07", "CEW", "E28011700000020000000007", {"HQ", "A", "14"}, 350}},
+      PersonDefined{p, true},
+      PersonDefined{q, false},
+      CredentialRevoked{"1001", "left the agency"},
+      CredentialReinstated{"1001"},
+      LoginSucceeded{"1001", "HQ"},
+      LoginFailed{"1001", "HQ", "wrong_pin"},
+      CredentialLocked{"1001"},
+      CredentialReleased{"1001"},
+      AccessDenied{"1001", "T-07", {{"certification_expired", "CEW T-07 withheld: …"}}, "sign_out"},
+      SignOutGranted{"1001", "T-07", {"HQ", "A", "14"}, "2002", "3003", "riot", {{"a", "b"}}},
+      ItemSignedOut{"1001", "T-07", 1'800'000'000'000'000},
+      SignOutAbandoned{"1001", "T-07", "door_not_opened"},
+      ReturnStarted{"1001", "T-07", {"HQ", "A", "14"}},
+      ReturnAbandoned{"1001", "T-07", "door_not_opened"},
+      ItemReturned{"1001", "T-07"},
+      ReturnRejected{"1001", "T-07", "E28011700000020000000008", "wrong_tag"},
+      ItemHandedOver{"T-07", "1001", "2002", 5},
+      ProblemReported{"1001", "T-07", "cartridge stuck"},
+      ServiceOpened{"2002", "T-07", {"HQ", "A", "14"}},
+      ItemServiced{"2002", "T-07", "cleaned"},
+      ItemOverdue{"T-07", "1001", 5},
+      ChargeObserved{"T-07", 87},
+      HardwareAlarm{"HQ", "A", "14", "temperature_excursion", "9.1 °C", {"EV-1", "EV-2"}},
+      EmergencyModeSet{"HQ", "A", "lockdown", "2001", "4001", "armed intruder"},
+      PartialUse{"1001", "OC-1", 180, 121}};
 }
 
 TEST(EventCodec, EveryKindRoundTripsExactly) {
@@ -64,6 +66,19 @@ TEST(EventCodec, EveryKindRoundTripsExactly) {
     EXPECT_EQ(EncodePayload(*back), payload);  // canonical: same bytes again
     EXPECT_TRUE(IsDomainKind(KindOf(e)));
   }
+}
+
+TEST(EventCodec, AnItemTypeWrittenBeforeConsumableExistedStillDecodes) {
+  const std::string old =
+      R"({"type":{"category":"less_lethal","certifications":["OC"],"chargeable":false,)"
+      R"("code":"OC","loan_hours":12,"service_every_days":0,"service_every_signouts":0,)"
+      R"("two_person":false}})";
+  auto d = DecodePayload("item_type.defined", old);
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_FALSE(std::get<ItemTypeDefined>(*d).type.consumable);
+  // Every other field is still required.
+  auto missing = DecodePayload("item_type.defined", R"({"type":{"code":"OC"}})");
+  EXPECT_FALSE(missing);
 }
 
 TEST(EventCodec, PayloadIsCanonicalWithSortedKeys) {

@@ -41,6 +41,7 @@ std::string_view KindOf(const DomainEvent& e) {
                         [](const ChargeObserved&) { return "item.charge_observed"; },
                         [](const HardwareAlarm&) { return "hardware.alarm"; },
                         [](const EmergencyModeSet&) { return "emergency.mode_set"; },
+                        [](const PartialUse&) { return "item.partial_use"; },
                     },
                     e);
 }

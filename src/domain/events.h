@@ -178,6 +178,15 @@ struct ChargeObserved {
   friend bool operator==(const ChargeObserved&, const ChargeObserved&) = default;
 };
 
+// A consumable (OC spray) came back lighter than it went out: accepted, and its new weight kept.
+struct PartialUse {
+  std::string badge;
+  std::string serial;
+  int expected_g = 0;  // what it weighed when it went out
+  int measured_g = 0;  // what it weighs now
+  friend bool operator==(const PartialUse&, const PartialUse&) = default;
+};
+
 // Something the locker hardware reported that needs a person's attention, or the end of it:
 // forced_door, tamper, door_held_open, bank_offline, bank_online, bad_answer, mains_lost,
 // mains_restored, fire_alarm, fire_alarm_cleared, temperature_excursion, temperature_normal,
@@ -212,7 +221,7 @@ using DomainEvent =
                  CredentialLocked, CredentialReleased, AccessDenied, SignOutGranted, ItemSignedOut,
                  SignOutAbandoned, ReturnStarted, ReturnAbandoned, ItemReturned, ReturnRejected,
                  ItemHandedOver, ProblemReported, ServiceOpened, ItemServiced, ItemOverdue,
-                 ChargeObserved, HardwareAlarm, EmergencyModeSet>;
+                 ChargeObserved, HardwareAlarm, EmergencyModeSet, PartialUse>;
 
 // The ledger kind of an event: "site.defined", "access.denied", "item.signed_out", …
 std::string_view KindOf(const DomainEvent& e);

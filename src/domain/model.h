@@ -94,6 +94,7 @@ struct ItemType {
   bool chargeable = false;                  // must be charged enough to go out
   int service_every_signouts = 0;           // 0 = no sign-out based service
   int service_every_days = 0;               // 0 = no calendar based service
+  bool consumable = false;  // used up in service (OC spray): returned lighter is partial use
   friend bool operator==(const ItemType&, const ItemType&) = default;
 };
 

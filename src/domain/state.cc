@@ -169,6 +169,7 @@ void State::Apply(const DomainEvent& event, Micros at) {
               i->quarantined_since = 0;
               i->signouts_since_service = 0;
               i->service_clock_start = at;
+              i->measured_weight_g.reset();  // serviced: refilled or re-weighed at reference
             }
           },
           [&](const ItemOverdue& e) {
@@ -178,6 +179,9 @@ void State::Apply(const DomainEvent& event, Micros at) {
             if (ItemState* i = item(e.serial)) i->charge_percent = e.percent;
           },
           [&](const HardwareAlarm&) {},
+          [&](const PartialUse& e) {
+            if (ItemState* i = item(e.serial)) i->measured_weight_g = e.measured_g;
+          },
           [&](const EmergencyModeSet& e) {
             if (e.mode == "lockdown") {
               lockdowns.insert({e.site, e.bank});

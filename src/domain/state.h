@@ -45,6 +45,10 @@ struct ItemState {
   int signouts_since_service = 0;
   Micros service_clock_start = 0;  // last service, or when the item was first defined
   std::optional<int> charge_percent;
+  std::optional<int>
+      measured_weight_g;  // a consumable's weight after partial use; reset by service
+  // What the scale should read for it: the last measured weight, or the reference weight.
+  int ExpectedWeight() const { return measured_weight_g.value_or(item.weight_g); }
   friend bool operator==(const ItemState&, const ItemState&) = default;
 };
 

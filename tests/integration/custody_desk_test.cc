@@ -39,11 +39,13 @@ const CompartmentKey kCewBay{"HQ", "A", "2"};
 const CompartmentKey kRifleBay{"HQ", "A", "3"};
 const CompartmentKey kNorthBay{"NORTH", "A", "1"};
 const CompartmentKey kFridge{"HQ", "B", "1"};
+const CompartmentKey kOcBay{"HQ", "C", "1"};
 const std::string kRadioTag = "E28011700000020000000001";
 const std::string kCewTag = "E28011700000020000000002";
 const std::string kRifleTag = "E28011700000020000000003";
 const std::string kStrangerTag = "E280117000000200000000FF";
 const std::string kSampleTag = "E280117000000200000000A1";
+const std::string kOcTag = "E280117000000200000000C1";
 
 Person MakePerson(std::string badge, std::string name, std::set<Role> roles,
                   std::map<std::string, Date> certs, std::optional<Date> licence = std::nullopt) {
@@ -73,6 +75,9 @@ std::vector<DomainEvent> World() {
       CompartmentDefined{{kFridge, CompartmentSize::kMedium, {Feature::kRefrigerated}}},
       ItemTypeDefined{{"SAMPLE", Category::kEvidence, {}, 24, false, false, 0, 0}},
       ItemDefined{{"EV-1", "SAMPLE", kSampleTag, kFridge, 120}},
+      CompartmentDefined{{kOcBay, CompartmentSize::kSmall, {Feature::kScale, Feature::kRfid}}},
+      ItemTypeDefined{{"OC", Category::kLessLethal, {}, 12, false, false, 0, 0, true}},
+      ItemDefined{{"OC-1", "OC", kOcTag, kOcBay, 180}},
       ItemTypeDefined{{"RADIO", Category::kRadio, {}, 12, false, true, 0, 0}},
       ItemTypeDefined{{"CEW", Category::kLessLethal, {"CEW"}, 10, false, false, 0, 0}},
       ItemTypeDefined{{"RIFLE", Category::kFirearm, {"FIREARM"}, 8, true, false, 2, 0}},
@@ -782,6 +787,35 @@ TEST_F(CustodyDeskTest, TheScaleMustAgreeWithTheTags) {
   light.weight_g = 418;
   ASSERT_TRUE(desk_->OnReading(light).ok());
   EXPECT_FALSE(Now().FindItem("R-1")->custody);
+}
+
+TEST_F(CustodyDeskTest, AConsumableReturnedLighterIsPartialUseNotARejection) {
+  const Session ana = Login("1001");
+  SignOutAndTake(ana, "OC-1", kOcBay);
+  ASSERT_TRUE(desk_->Return(ana, "OC-1")->granted);
+  Door(kOcBay, false, {});
+  CompartmentReading used;
+  used.compartment = kOcBay;
+  used.tags = {kOcTag};
+  used.weight_g = 121;  // 59 g of spray gone
+  ASSERT_TRUE(desk_->OnReading(used).ok());
+  EXPECT_FALSE(Now().FindItem("OC-1")->custody);
+  EXPECT_EQ(Last<PartialUse>(), (PartialUse{"1001", "OC-1", 180, 121}));
+  EXPECT_EQ(Now().FindItem("OC-1")->ExpectedWeight(), 121);
+
+  // Next time it goes out and comes back untouched: no partial use, the new weight is expected.
+  Mark();
+  SignOutAndTake(ana, "OC-1", kOcBay);
+  ASSERT_TRUE(desk_->Return(ana, "OC-1")->granted);
+  Door(kOcBay, false, {});
+  used.weight_g = 119;
+  ASSERT_TRUE(desk_->OnReading(used).ok());
+  EXPECT_EQ(Kinds(), (std::vector<std::string>{"signout.granted", "item.signed_out",
+                                               "return.started", "item.returned"}));
+  // An armorer's service (a refill) restores the reference weight.
+  const Session alex = Login("3001");
+  ASSERT_TRUE(desk_->RecordService(alex, "OC-1", "refilled")->granted);
+  EXPECT_EQ(Now().FindItem("OC-1")->ExpectedWeight(), 180);
 }
 
 // ---- Emergency modes -------------------------------------------------------------------------
