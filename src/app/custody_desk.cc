@@ -530,7 +530,10 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
     }
     open_since_.erase(key);
     held_open_reported_.erase(key);
-    if (opened_.erase(key) == 0) return;  // closed, and never seen open: nothing happened
+    // A closed door never seen open (a poll missed it, or the bank was offline meanwhile) can
+    // still complete what the tags prove: a granted sign-out whose tag is gone, a return whose
+    // tag is back. It never abandons or rejects anything: the door may simply not be open yet.
+    const bool seen_open = opened_.erase(key) > 0;
 
     // Tags of the items that rest in this compartment and were not part of a transaction: they
     // are expected to be read and say nothing about a return.
@@ -559,8 +562,10 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
       if (i.pending) {
         const std::string& badge = i.pending->badge;
         if (Contains(reading.tags, i.item.tag)) {
-          events.emplace_back(PersonActor(badge),
-                              domain::SignOutAbandoned{badge, serial, "item_not_taken"});
+          if (seen_open) {
+            events.emplace_back(PersonActor(badge),
+                                domain::SignOutAbandoned{badge, serial, "item_not_taken"});
+          }
         } else {
           const domain::ItemType* t = s.FindType(i.item.type);
           const Micros due = now + (t != nullptr ? t->loan_hours : 12) * kHour;
@@ -596,6 +601,8 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
           const int now_g = static_cast<int>(std::max<int64_t>(0, before - (expected - weighed)));
           events.emplace_back(PersonActor(badge), domain::ItemReturned{badge, serial});
           events.emplace_back(PersonActor(badge), domain::PartialUse{badge, serial, before, now_g});
+        } else if (!seen_open) {
+          // Not proven yet: wait for the door.
         } else if (Contains(reading.tags, i.item.tag)) {
           events.emplace_back(PersonActor(badge),
                               domain::ReturnRejected{badge, serial, i.item.tag, "wrong_weight"});
@@ -763,9 +770,11 @@ core::Status CustodyDesk::OnBankEvent(const BankEvent& e) {
   switch (e.kind) {
     case Kind::kOnline:
       code = "bank_online";
+      offline_banks_.erase(bank);
       break;
     case Kind::kOffline:
       code = "bank_offline";
+      offline_banks_.insert(bank);
       break;
     case Kind::kBadAnswer: {
       // A misbehaving controller answers badly on every poll: one record a minute is enough.
@@ -842,7 +851,10 @@ core::Status CustodyDesk::Tick() {
   }
   agency_.Read([&](const State& s) {
     for (const auto& [serial, i] : s.items) {
-      const bool unopened = opened_.count(i.item.home) == 0;
+      // While its bank is offline nobody knows whether the door was opened: decide when it is
+      // back and its readings have come in.
+      const bool unopened = opened_.count(i.item.home) == 0 &&
+                            offline_banks_.count(i.item.home.site + "/" + i.item.home.bank) == 0;
       if (i.pending && unopened && now - i.pending_since >= settings_.door_timeout) {
         relocks.push_back({i.pending->badge,
                            domain::SignOutAbandoned{i.pending->badge, serial, "door_not_opened"},

@@ -180,14 +180,18 @@ class CustodyDesk {
   ZoneLookup zones_;
   Settings settings_;
   std::mutex mu_;
+  // Unlocked compartments whose door has been seen open since.
   std::set<domain::CompartmentKey> opened_;
-  std::string dummy_hash_;  // checked against for unknown badges
-  std::map<domain::CompartmentKey, domain::Micros> open_since_;  // doors seen open, since when
+  // Checked against for unknown badges.
+  std::string dummy_hash_;
+  // Doors seen open, since when; and those already reported as held open.
+  std::map<domain::CompartmentKey, domain::Micros> open_since_;
   std::set<domain::CompartmentKey> held_open_reported_;
-  std::set<domain::CompartmentKey> too_warm_;  // refrigerated compartments in an excursion
-  std::map<std::string, domain::Micros>
-      last_bad_answer_;  // "site/bank" → when recorded  // unlocked compartments whose
-                         // door has been opened
+  // Refrigerated compartments in an excursion.
+  std::set<domain::CompartmentKey> too_warm_;
+  // "site/bank" → when a bad answer was last recorded; banks reported offline.
+  std::map<std::string, domain::Micros> last_bad_answer_;
+  std::set<std::string> offline_banks_;
 };
 
 }  // namespace custodian::app

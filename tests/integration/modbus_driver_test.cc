@@ -11,6 +11,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 #include "app/custody_desk.h"
 #include "hardware/sim/bank_simulator.h"
@@ -24,6 +25,7 @@ namespace {
 
 using app::BankEvent;
 using app::CompartmentReading;
+using app::Session;
 using hardware::modbus::BankConfig;
 using hardware::modbus::DriverOptions;
 using hardware::modbus::ModbusTcpController;
@@ -240,106 +242,198 @@ TEST_F(ModbusDriverTest, AMisconfiguredBankIsABadAnswerNotATrustedOne) {
 
 // ---- The whole path: desk → driver → simulated bank → driver → desk ---------------------------
 
-TEST(ModbusCustody, ASignOutAndAReturnThroughTheSimulatedBank) {
-  testing::LedgerFixture f{"agency"};
-  ASSERT_TRUE(f.Open().ok());
-  auto agency = app::Agency::Open(f.ledger(), f.store());
-  ASSERT_TRUE(agency);
-  using namespace domain;
-  const CompartmentKey bay{"HQ", "A", "1"};
-  Person ana{"1001", "Ana Able", {Role::kOfficer}, {"HQ"}, false, {}, std::nullopt, {}};
-  ASSERT_TRUE(
-      (*agency)
-          ->Record("admin:test",
-                   {SiteDefined{{"HQ", "Headquarters", "America/New_York"}},
-                    CompartmentDefined{{bay, CompartmentSize::kSmall, {Feature::kRfid}}},
-                    ItemTypeDefined{{"RADIO", Category::kRadio, {}, 12, false, false, 0, 0}},
-                    ItemDefined{{"R-1", "RADIO", kRadioTag, bay, 410}}, PersonDefined{ana, true}})
-          .ok());
-  auto vault = store::SqliteCredentialVault::Open(f.dir().file("credentials.db"));
-  ASSERT_TRUE(vault);
-  store::Argon2PinHasher hasher(store::Argon2PinHasher::Cheapest());
-  ASSERT_TRUE((*vault)->PutPinHashes({{"1001", *hasher.Hash("2468")}}).ok());
+// An agency with one radio in HQ/A/1, its desk driving a simulated bank through the real driver,
+// and officer 1001 signed in. The desk's clock is the ledger's fake one (for its 30 s rule); the
+// driver and the simulator run in real time.
+class ModbusCustodyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    using namespace domain;
+    ASSERT_TRUE(f_.Open().ok());
+    auto agency = app::Agency::Open(f_.ledger(), f_.store());
+    ASSERT_TRUE(agency);
+    agency_ = std::move(*agency);
+    Person ana{"1001", "Ana Able", {Role::kOfficer}, {"HQ"}, false, {}, std::nullopt, {}};
+    ASSERT_TRUE(
+        agency_
+            ->Record(
+                "admin:test",
+                {SiteDefined{{"HQ", "Headquarters", "America/New_York"}},
+                 CompartmentDefined{{kBay, CompartmentSize::kSmall, {Feature::kRfid}}},
+                 ItemTypeDefined{{"RADIO", Category::kRadio, {}, 12, false, false, 0, 0}},
+                 ItemDefined{{"R-1", "RADIO", kRadioTag, kBay, 410}}, PersonDefined{ana, true}})
+            .ok());
+    auto vault = store::SqliteCredentialVault::Open(f_.dir().file("credentials.db"));
+    ASSERT_TRUE(vault);
+    vault_ = std::move(*vault);
+    ASSERT_TRUE(vault_->PutPinHashes({{"1001", *hasher_.Hash("2468")}}).ok());
+    auto sim = BankSimulator::Start({SimCompartment{}}, {});
+    ASSERT_TRUE(sim);
+    sim_ = std::move(*sim);
+    ASSERT_TRUE(sim_->Place(0, SimItem{kRadioTag, 410, std::nullopt}));
 
-  auto sim = BankSimulator::Start({SimCompartment{}}, {});
-  ASSERT_TRUE(sim);
-  ASSERT_TRUE((*sim)->Place(0, SimItem{kRadioTag, 410, std::nullopt}));
+    hardware::modbus::DriverCallbacks cb;
+    cb.on_reading = [this](const CompartmentReading& r) {
+      Report(desk_ ? desk_->OnReading(r) : core::Status::Ok());
+    };
+    cb.on_event = [this](const BankEvent& e) {
+      Report(desk_ ? desk_->OnBankEvent(e) : core::Status::Ok());
+    };
+    driver_ = std::make_unique<ModbusTcpController>(
+        std::vector<BankConfig>{{"HQ", "A", "127.0.0.1", sim_->port(), {"1"}}}, Fast(), cb);
+    desk_ = std::make_unique<app::CustodyDesk>(*agency_, *driver_, *vault_, hasher_, f_.clock(),
+                                               [](std::string_view z) -> const domain::TimeZone* {
+                                                 auto r = store::FindZone(z);
+                                                 return r ? *r : nullptr;
+                                               });
+    driver_->Start();
+    auto login = desk_->Authenticate("1001", "2468", "HQ");
+    ASSERT_TRUE(login && login->session);
+    ana_.emplace(*login->session);
+    ASSERT_TRUE(Wait([&] { return HasAlarm("bank_online"); }));
+  }
+  void TearDown() override {
+    if (driver_) driver_->Stop();
+    std::lock_guard l(mu_);
+    EXPECT_TRUE(errors_.empty()) << errors_.front();
+  }
 
-  // The desk needs the controller and the controller's readings go to the desk: wire through a
-  // pointer set once both exist.
-  std::atomic<app::CustodyDesk*> desk_ptr{nullptr};
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::string> errors;
-  hardware::modbus::DriverCallbacks cb;
-  cb.on_reading = [&](const CompartmentReading& r) {
-    if (app::CustodyDesk* d = desk_ptr.load()) {
-      core::Status s = d->OnReading(r);
-      std::lock_guard l(mu);
-      if (!s.ok()) errors.push_back(s.ToString());
-      cv.notify_all();
+  void Report(core::Status s) {
+    std::lock_guard l(mu_);
+    if (!s.ok()) errors_.push_back(s.ToString());
+    cv_.notify_all();
+  }
+  domain::State State() { return agency_->Snapshot(); }
+  template <typename Pred>
+  bool Wait(Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::unique_lock l(mu_);
+      cv_.wait_for(l, 5ms);
     }
-  };
-  ModbusTcpController driver({BankConfig{"HQ", "A", "127.0.0.1", (*sim)->port(), {"1"}}}, Fast(),
-                             cb);
-  app::CustodyDesk desk(**agency, driver, **vault, hasher, f.clock(),
-                        [](std::string_view z) -> const TimeZone* {
-                          auto r = store::FindZone(z);
-                          return r ? *r : nullptr;
-                        });
-  desk_ptr = &desk;
-  driver.Start();
+    return true;
+  }
+  // A person's hand is slower than a poll: let the driver see each step (two full polls).
+  void Settle() {
+    const uint64_t seen = driver_->GoodPolls()[0];
+    Wait([&] { return driver_->GoodPolls()[0] >= seen + 2; });
+  }
+  bool HasAlarm(const std::string& code) {
+    bool found = false;
+    EXPECT_TRUE(f_.store()
+                    .ScanEvents(0, UINT64_MAX,
+                                [&](uint64_t, core::ByteSpan record) {
+                                  auto e = ledger::ParseEvent(record);
+                                  if (e && e->kind == "hardware.alarm" &&
+                                      e->payload.find("\"code\":\"" + code + "\"") !=
+                                          std::string::npos) {
+                                    found = true;
+                                  }
+                                  return true;
+                                })
+                    .ok());
+    return found;
+  }
 
-  auto login = desk.Authenticate("1001", "2468", "HQ");
-  ASSERT_TRUE(login && login->session);
-  auto granted = desk.SignOut(*login->session, "R-1");
+  const domain::CompartmentKey kBay{"HQ", "A", "1"};
+  testing::LedgerFixture f_{"agency"};
+  std::unique_ptr<app::Agency> agency_;
+  std::unique_ptr<store::SqliteCredentialVault> vault_;
+  store::Argon2PinHasher hasher_{store::Argon2PinHasher::Cheapest()};
+  std::unique_ptr<BankSimulator> sim_;
+  std::unique_ptr<ModbusTcpController> driver_;
+  std::unique_ptr<app::CustodyDesk> desk_;
+  std::optional<Session> ana_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> errors_;
+};
+
+TEST_F(ModbusCustodyTest, ASignOutAndAReturnThroughTheSimulatedBank) {
+  auto granted = desk_->SignOut(*ana_, "R-1");
   ASSERT_TRUE(granted) << granted.error().ToString();
   ASSERT_TRUE(granted->granted);
-  EXPECT_TRUE((*sim)->LockReleased(0));  // the unlock reached the bank
+  EXPECT_TRUE(sim_->LockReleased(0));  // the unlock reached the bank
 
-  auto state = [&] { return (*agency)->Snapshot(); };
-  // A person's hand is slower than a poll: let the driver see each step (two full polls).
-  auto settle = [&] {
-    const uint64_t seen = driver.GoodPolls()[0];
-    for (int i = 0; i < 1000 && driver.GoodPolls()[0] < seen + 2; ++i) {
-      std::this_thread::sleep_for(5ms);
-    }
-  };
-  auto wait = [&](auto pred) {
-    std::unique_lock l(mu);
-    return cv.wait_for(l, 10s, [&] { return pred(); });
-  };
-  ASSERT_TRUE((*sim)->OpenDoor(0));
-  settle();
-  ASSERT_TRUE((*sim)->Take(0, kRadioTag));
-  ASSERT_TRUE((*sim)->CloseDoor(0));
-  ASSERT_TRUE(wait([&] { return state().FindItem("R-1")->custody.has_value(); }));
-  EXPECT_EQ(state().FindItem("R-1")->custody->badge, "1001");
+  ASSERT_TRUE(sim_->OpenDoor(0));
+  Settle();
+  ASSERT_TRUE(sim_->Take(0, kRadioTag));
+  ASSERT_TRUE(sim_->CloseDoor(0));
+  ASSERT_TRUE(Wait([&] { return State().FindItem("R-1")->custody.has_value(); }));
+  EXPECT_EQ(State().FindItem("R-1")->custody->badge, "1001");
 
   // The wrong item goes back first: an alert, custody stays.
-  auto ret = desk.Return(*login->session, "R-1");
+  auto ret = desk_->Return(*ana_, "R-1");
   ASSERT_TRUE(ret && ret->granted);
-  ASSERT_TRUE((*sim)->OpenDoor(0));
-  settle();
-  ASSERT_TRUE((*sim)->Place(0, SimItem{kOtherTag, 300, std::nullopt}));
-  ASSERT_TRUE((*sim)->CloseDoor(0));
-  ASSERT_TRUE(wait([&] { return !state().FindItem("R-1")->returning.has_value(); }));
-  EXPECT_TRUE(state().FindItem("R-1")->custody.has_value());
-  // The armorer takes the wrong item out again (through an opened door, unseen by custody).
-  ASSERT_TRUE((*sim)->ForceDoor(0));
-  ASSERT_TRUE((*sim)->Take(0, kOtherTag));
-  ASSERT_TRUE((*sim)->CloseDoor(0));
-  settle();
+  ASSERT_TRUE(sim_->OpenDoor(0));
+  Settle();
+  ASSERT_TRUE(sim_->Place(0, SimItem{kOtherTag, 300, std::nullopt}));
+  ASSERT_TRUE(sim_->CloseDoor(0));
+  ASSERT_TRUE(Wait([&] { return !State().FindItem("R-1")->returning.has_value(); }));
+  EXPECT_TRUE(State().FindItem("R-1")->custody.has_value());
+  // The armorer takes the wrong item out again (a forced door: an alarm of its own).
+  ASSERT_TRUE(sim_->ForceDoor(0));
+  Settle();
+  ASSERT_TRUE(sim_->Take(0, kOtherTag));
+  ASSERT_TRUE(sim_->CloseDoor(0));
+  ASSERT_TRUE(Wait([&] { return HasAlarm("forced_door"); }));
 
-  ASSERT_TRUE(desk.Return(*login->session, "R-1")->granted);
-  ASSERT_TRUE((*sim)->OpenDoor(0));
-  settle();
-  ASSERT_TRUE((*sim)->Place(0, SimItem{kRadioTag, 410, std::nullopt}));
-  ASSERT_TRUE((*sim)->CloseDoor(0));
-  ASSERT_TRUE(wait([&] { return !state().FindItem("R-1")->custody.has_value(); }));
-  driver.Stop();
-  std::lock_guard l(mu);
-  EXPECT_TRUE(errors.empty()) << errors.front();
+  ASSERT_TRUE(desk_->Return(*ana_, "R-1")->granted);
+  ASSERT_TRUE(sim_->OpenDoor(0));
+  Settle();
+  ASSERT_TRUE(sim_->Place(0, SimItem{kRadioTag, 410, std::nullopt}));
+  ASSERT_TRUE(sim_->CloseDoor(0));
+  ASSERT_TRUE(Wait([&] { return !State().FindItem("R-1")->custody.has_value(); }));
+}
+
+TEST_F(ModbusCustodyTest, ABankThatDropsOffMidSignOutEndsInCustodyOnceItsTagsAreReadAgain) {
+  ASSERT_TRUE(desk_->SignOut(*ana_, "R-1")->granted);
+  sim_->SetOffline(true);
+  ASSERT_TRUE(Wait([&] { return HasAlarm("bank_offline"); }));
+  // Unseen by anyone: the officer opens the released door, takes the radio, shuts the door.
+  ASSERT_TRUE(sim_->OpenDoor(0));
+  ASSERT_TRUE(sim_->Take(0, kRadioTag));
+  ASSERT_TRUE(sim_->CloseDoor(0));
+  // The 30 s rule does not guess while the bank is offline.
+  f_.clock().Advance(31'000'000);
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_TRUE(State().FindItem("R-1")->pending.has_value());
+  // Back online: the first readings prove the tag left, so the sign-out completes.
+  sim_->SetOffline(false);
+  ASSERT_TRUE(Wait([&] { return State().FindItem("R-1")->custody.has_value(); }));
+  EXPECT_TRUE(HasAlarm("bank_online"));
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_TRUE(State().FindItem("R-1")->custody.has_value());
+}
+
+TEST_F(ModbusCustodyTest, AnUnopenedDoorOnABankThatComesBackIsRelockedThen) {
+  ASSERT_TRUE(desk_->SignOut(*ana_, "R-1")->granted);
+  sim_->SetOffline(true);
+  ASSERT_TRUE(Wait([&] { return HasAlarm("bank_offline"); }));
+  f_.clock().Advance(31'000'000);
+  ASSERT_TRUE(desk_->Tick().ok());
+  EXPECT_TRUE(State().FindItem("R-1")->pending.has_value());
+  sim_->SetOffline(false);
+  ASSERT_TRUE(Wait([&] {
+    return HasAlarm("bank_online") && desk_->Tick().ok() &&
+           !State().FindItem("R-1")->pending.has_value();
+  }));
+  EXPECT_FALSE(State().FindItem("R-1")->custody.has_value());
+  EXPECT_FALSE(sim_->LockReleased(0));  // relocked
+}
+
+TEST_F(ModbusCustodyTest, PowerLostWhileADoorIsOpenIsRecordedAndTheSignOutStillCompletes) {
+  ASSERT_TRUE(desk_->SignOut(*ana_, "R-1")->granted);
+  ASSERT_TRUE(sim_->OpenDoor(0));
+  Settle();
+  sim_->SetMains(false);
+  ASSERT_TRUE(Wait([&] { return HasAlarm("mains_lost"); }));
+  ASSERT_TRUE(sim_->Take(0, kRadioTag));
+  ASSERT_TRUE(sim_->CloseDoor(0));
+  ASSERT_TRUE(Wait([&] { return State().FindItem("R-1")->custody.has_value(); }));
+  sim_->SetMains(true);
+  ASSERT_TRUE(Wait([&] { return HasAlarm("mains_restored"); }));
 }
 
 }  // namespace
