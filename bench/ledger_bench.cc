@@ -1,5 +1,6 @@
-// custodian_bench: the ledger's throughput, latency and verification speed, each printed beside
-// this machine's limit for the same work, measured in the same run (STYLE.md, bench/).
+// custodian_bench: the ledger's throughput, latency and verification speed, and the custody
+// operations' latency (access decision, "what may I take", Argon2id PIN check), each printed
+// beside this machine's limit for the same work, measured in the same run (STYLE.md, bench/).
 //
 // What is compared with what:
 //  * durable appends/s (Ledger over SqliteLedgerStore, PopulateSynthetic) against the raw rate of
@@ -7,7 +8,10 @@
 //    synchronous=FULL) inserting 250-byte blobs, 1 or 1,000 rows per transaction;
 //  * append latency percentiles against the raw fdatasync latency percentiles;
 //  * VerifyStore MB/s over the 16-writer ledger against raw SHA-256 (ledger::Sha256) of exactly
-//    the same record bytes, one record at a time, single thread, from memory.
+//    the same record bytes, one record at a time, single thread, from memory;
+//  * an access decision, the "what may I take" list and the Argon2id PIN check and hash at a
+//    5,000-item site against the look-ups, memory walk and libsodium calls of the same work
+//    (custody_bench.h says exactly what).
 // The work is done in rounds; each round measures every row once (interleaved, so that a noisy
 // neighbour hits ours and the limit alike). The table shows the median of the rounds for each
 // figure, and for each ratio the median of the rounds' own ratios. Ledger sizes follow the
@@ -46,11 +50,13 @@
 #include "app/ledger_tasks.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "custody_bench.h"
 #include "ledger/hash.h"
 #include "ledger/ledger.h"
 #include "ledger/note.h"
 #include "ledger/record.h"
 #include "ledger/verifier.h"
+#include "samples.h"
 #include "store/sqlite/sqlite_ledger_store.h"
 
 namespace custodian::bench {
@@ -59,12 +65,14 @@ namespace {
 namespace fs = std::filesystem;
 using core::Result;
 using core::Status;
-using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::string_view kSite = "bench";
 constexpr double kGoalFsyncMultiple = 10.0;  // 16 writers: appends/s >= 10 x fsync/s
 constexpr double kGoalP99Ms = 2.0;           // p99 append latency
 constexpr double kGoalVerifyShare = 0.5;     // verify MB/s >= 50 % of raw SHA-256 MB/s
+constexpr double kGoalDecideP99Us = 20.0;    // issue #3: one access decision
+constexpr double kGoalListP99Ms = 1.0;       // issue #3: "what may I take"
+constexpr double kGoalPinShare = 1.1;        // issue #3: Argon2id check within 10 % of libsodium
 
 struct Sizes {
   int rounds = 3;
@@ -82,6 +90,7 @@ struct Sizes {
   double sqlite_batch_seconds = 1.0;
   int sqlite_batch_rows = 1000;
   double hash_min_seconds = 0.3;  // verify and SHA-256 passes repeat until at least this long
+  CustodySizes custody;
 };
 
 Sizes QuickSizes() {
@@ -95,6 +104,11 @@ Sizes QuickSizes() {
   s.sqlite_single_seconds = 0.15;
   s.sqlite_batch_seconds = 0.05;
   s.hash_min_seconds = 0.02;
+  s.custody.decisions = 200;
+  s.custody.decision_block = 50;
+  s.custody.lists = 4;
+  s.custody.pin_checks = 1;
+  s.custody.pin_hashes = 1;
   return s;
 }
 
@@ -103,34 +117,9 @@ uint64_t EventsFor(double seconds, double per_second, uint64_t min, uint64_t max
   return std::clamp(static_cast<uint64_t>(std::max(n, 0.0)), min, max);
 }
 
-double SecondsSince(SteadyClock::time_point t0) {
-  return std::chrono::duration<double>(SteadyClock::now() - t0).count();
-}
-
 Status ErrnoError(const std::string& what) {
   return core::UnavailableError(what + ": " + std::strerror(errno));
 }
-
-// Nearest-rank percentile of unsorted samples; p in (0, 1].
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
-}
-
-// One figure measured once per round.
-struct Samples {
-  std::vector<double> v;
-  void Add(double x) { v.push_back(x); }
-  double Median() const { return Percentile(v, 0.5); }
-  // Half the range of the rounds, as a share of the median: how noisy the figure was.
-  double Spread() const {
-    if (v.size() < 2 || Median() == 0) return 0;
-    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    return (*hi - *lo) / 2 / Median();
-  }
-};
 
 // A directory from mkdtemp, removed with everything in it when this goes out of scope.
 class TempDir {
@@ -450,10 +439,13 @@ struct Figures {
   Samples many_per_s, many_p50_ms, many_p99_ms;
   Samples events_one, events_many;
   Samples verify_mb_s, verify_events_s, sha_mb_s, sha_records_s, record_bytes, events_per_commit;
+  Samples decide_p50_us, decide_p99_us, lookups_p50_us, lookups_p99_us, decide_allowed_share;
+  Samples list_p50_ms, list_p99_ms, walk_p50_ms, walk_p99_ms, listed_allowed, listed_withheld;
+  Samples matches_ms, verify_pin_ms, hash_pin_ms, str_pin_ms;
 };
 
 Status RunRound(const fs::path& dir, const Sizes& sizes, const ledger::NoteSigner& signer,
-                int round, Figures& f) {
+                const CustodySite& custody, int round, Figures& f) {
   auto progress = [&](const char* what) {
     std::fprintf(stderr, "round %d/%d: %s\n", round + 1, sizes.rounds, what);
   };
@@ -515,6 +507,31 @@ Status RunRound(const fs::path& dir, const Sizes& sizes, const ledger::NoteSigne
   f.sha_records_s.Add(v.sha_records_s);
   f.record_bytes.Add(v.mean_record_bytes);
   f.events_per_commit.Add(v.events_per_commit);
+
+  progress("access decisions and the look-ups they cannot avoid");
+  const DecisionTimes d = MeasureDecisions(custody, sizes.custody, 1000 + round);
+  f.decide_p50_us.Add(Percentile(d.ours_us, 0.5));
+  f.decide_p99_us.Add(Percentile(d.ours_us, 0.99));
+  f.lookups_p50_us.Add(Percentile(d.limit_us, 0.5));
+  f.lookups_p99_us.Add(Percentile(d.limit_us, 0.99));
+  f.decide_allowed_share.Add(static_cast<double>(d.allowed) /
+                             static_cast<double>(std::max<size_t>(d.ours_us.size(), 1)));
+
+  progress("what may I take (ListAvailable) and a bare walk over the items");
+  CUSTODIAN_ASSIGN_OR_RETURN(const ListTimes l, MeasureLists(custody, sizes.custody));
+  f.list_p50_ms.Add(Percentile(l.ours_ms, 0.5));
+  f.list_p99_ms.Add(Percentile(l.ours_ms, 0.99));
+  f.walk_p50_ms.Add(Percentile(l.limit_ms, 0.5));
+  f.walk_p99_ms.Add(Percentile(l.limit_ms, 0.99));
+  f.listed_allowed.Add(static_cast<double>(l.allowed));
+  f.listed_withheld.Add(static_cast<double>(l.withheld));
+
+  progress("Argon2id PIN check and hash, ours and libsodium's");
+  CUSTODIAN_ASSIGN_OR_RETURN(const PinTimes p, MeasurePins(sizes.custody));
+  f.matches_ms.Add(Percentile(p.matches_ms, 0.5));
+  f.verify_pin_ms.Add(Percentile(p.verify_ms, 0.5));
+  f.hash_pin_ms.Add(Percentile(p.hash_ms, 0.5));
+  f.str_pin_ms.Add(Percentile(p.str_ms, 0.5));
 
   return RemoveAll(rd);
 }
@@ -602,8 +619,8 @@ std::string CpuModel() {
   return "unknown";
 }
 
-void PrintReport(const Figures& f, const Sizes& sizes, bool quick, const fs::path& dir,
-                 double load_at_start, double runtime_s) {
+void PrintReport(const Figures& f, const Sizes& sizes, const CustodySite& custody, bool quick,
+                 const fs::path& dir, double load_at_start, double runtime_s) {
   const double fsync = f.fsync_per_s.Median();
   auto verdict = [](bool met) { return met ? "PASS" : "MISS"; };
   auto latency = [](const Samples& p99, const Samples& p50) {
@@ -684,10 +701,51 @@ void PrintReport(const Figures& f, const Sizes& sizes, bool quick, const fs::pat
       WithSpread(f.sha_records_s) + " raw SHA-256 records/s",
       Ratio(RoundRatio(f.verify_events_s, f.sha_records_s)), "—", "—");
 
+  const std::string items = Num(static_cast<double>(custody.items.size()));
+  row("p99 access decision (µs, policy::Decide), 20 certifications, " + items + "-item site",
+      latency(f.decide_p99_us, f.decide_p50_us),
+      latency(f.lookups_p99_us, f.lookups_p50_us) +
+          " µs: the look-ups it cannot avoid (std::map finds of person, item, type, compartment, "
+          "held count, site, role, 1–3 certifications) + zone ToLocal",
+      Ratio(RoundRatio(f.decide_p99_us, f.lookups_p99_us)),
+      "p99 ≤ " + Num(kGoalDecideP99Us) + " µs",
+      verdict(f.decide_p99_us.Median() <= kGoalDecideP99Us));
+  row("p99 what may I take (ms, policy::ListAvailable), " + items + "-item site",
+      latency(f.list_p99_ms, f.list_p50_ms),
+      latency(f.walk_p99_ms, f.walk_p50_ms) + " ms: a bare walk over the " + items +
+          " items applying its filter (home site, custody, pending) and nothing else",
+      Ratio(RoundRatio(f.list_p99_ms, f.walk_p99_ms)), "p99 ≤ " + Num(kGoalListP99Ms) + " ms",
+      verdict(f.list_p99_ms.Median() <= kGoalListP99Ms));
+  const double pin_ratio = RoundRatio(f.matches_ms, f.verify_pin_ms);
+  row("Argon2id PIN check (ms, Argon2PinHasher::Matches), INTERACTIVE limits",
+      WithSpread(f.matches_ms),
+      WithSpread(f.verify_pin_ms) + " ms: libsodium crypto_pwhash_str_verify, same hash and PIN",
+      Ratio(pin_ratio), "≈ libsodium (≤ " + Num(kGoalPinShare) + "×)",
+      verdict(pin_ratio <= kGoalPinShare));
+  row("Argon2id PIN hash (ms, Argon2PinHasher::Hash), INTERACTIVE limits",
+      WithSpread(f.hash_pin_ms),
+      WithSpread(f.str_pin_ms) + " ms: libsodium crypto_pwhash_str, same PIN and limits",
+      Ratio(RoundRatio(f.hash_pin_ms, f.str_pin_ms)), "informational", "—");
+
   std::printf(
       "\n- %d writers committed %s events per commit on average (from the events' time "
       "stamps: one per batch).\n",
       sizes.many_writers, Num(f.events_per_commit.Median()).c_str());
+  std::printf(
+      "- custody site: %s items of %zu types in as many compartments (%zu banks), %zu people, "
+      "built from %s domain events; %zu items in custody, %zu quarantined. The person decided for "
+      "holds %zu valid certifications, a licence, a schedule open at the instant (Monday noon in "
+      "America/New_York, real tzdb) and 2 items. Per round: %s decisions on items drawn uniformly "
+      "(%.0f %% allowed; ours and the look-ups alternate every %d calls, each call timed with "
+      "steady_clock), %s lists (%s allowed, %s withheld) alternating with the walk, %d PIN "
+      "checks and %d hashes each, alternating with libsodium's. Latency figures are each "
+      "round's percentile, then the median of the rounds.\n",
+      items.c_str(), custody.state.types.size(), custody.banks, custody.state.people.size(),
+      Num(static_cast<double>(custody.events)).c_str(), custody.in_custody, custody.quarantined,
+      custody.certifications, Num(sizes.custody.decisions).c_str(),
+      f.decide_allowed_share.Median() * 100, sizes.custody.decision_block,
+      Num(sizes.custody.lists).c_str(), Num(f.listed_allowed.Median()).c_str(),
+      Num(f.listed_withheld.Median()).c_str(), sizes.custody.pin_checks, sizes.custody.pin_hashes);
   std::printf("- total runtime: %.1f s\n", runtime_s);
 }
 
@@ -705,12 +763,16 @@ int Run(bool quick) {
   auto signer = ledger::NoteSigner::Generate(ledger::OriginForSite(kSite));
   if (!signer) return fail(signer.error());
 
+  std::fprintf(stderr, "building the custody site from domain events\n");
+  auto custody = CustodySite::Build(/*seed=*/3);
+  if (!custody) return fail(custody.error());
+
   Figures figures;
   for (int round = 0; round < sizes.rounds; ++round) {
-    Status s = RunRound((*dir)->path(), sizes, *signer, round, figures);
+    Status s = RunRound((*dir)->path(), sizes, *signer, **custody, round, figures);
     if (!s.ok()) return fail(s);
   }
-  PrintReport(figures, sizes, quick, (*dir)->path(), load_at_start, SecondsSince(start));
+  PrintReport(figures, sizes, **custody, quick, (*dir)->path(), load_at_start, SecondsSince(start));
   return 0;
 }
 
@@ -727,7 +789,9 @@ int main(int argc, char** argv) {
       std::printf(
           "usage: custodian_bench [--quick]\n"
           "Measures ledger appends, latency and verification against this machine's\n"
-          "fsync, SQLite and SHA-256 limits, and prints one markdown table.\n"
+          "fsync, SQLite and SHA-256 limits, and access decisions, the 'what may I take'\n"
+          "list and Argon2id PIN checks against the same work done bare, and prints one\n"
+          "markdown table.\n"
           "--quick  much smaller sizes (a smoke test; the figures mean little)\n");
       return 0;
     } else {
