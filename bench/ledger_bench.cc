@@ -11,7 +11,10 @@
 //    the same record bytes, one record at a time, single thread, from memory;
 //  * an access decision, the "what may I take" list and the Argon2id PIN check and hash at a
 //    5,000-item site against the look-ups, memory walk and libsodium calls of the same work
-//    (custody_bench.h says exactly what).
+//    (custody_bench.h says exactly what);
+//  * an unlock through the Modbus TCP driver to the simulator's acknowledgement against a bare
+//    libmodbus coil write, and the driver's polling cost per compartment against bare reads of the
+//    same registers (hardware_bench.h).
 // The work is done in rounds; each round measures every row once (interleaved, so that a noisy
 // neighbour hits ours and the limit alike). The table shows the median of the rounds for each
 // figure, and for each ratio the median of the rounds' own ratios. Ledger sizes follow the
@@ -51,6 +54,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "custody_bench.h"
+#include "hardware_bench.h"
 #include "ledger/hash.h"
 #include "ledger/ledger.h"
 #include "ledger/note.h"
@@ -73,6 +77,7 @@ constexpr double kGoalVerifyShare = 0.5;     // verify MB/s >= 50 % of raw SHA-2
 constexpr double kGoalDecideP99Us = 20.0;    // issue #3: one access decision
 constexpr double kGoalListP99Ms = 1.0;       // issue #3: "what may I take"
 constexpr double kGoalPinShare = 1.1;        // issue #3: Argon2id check within 10 % of libsodium
+constexpr double kGoalUnlockP99Ms = 5.0;     // issue #4: decision to coil write acknowledged
 
 struct Sizes {
   int rounds = 3;
@@ -91,6 +96,7 @@ struct Sizes {
   int sqlite_batch_rows = 1000;
   double hash_min_seconds = 0.3;  // verify and SHA-256 passes repeat until at least this long
   CustodySizes custody;
+  HardwareSizes hardware;
 };
 
 Sizes QuickSizes() {
@@ -109,6 +115,8 @@ Sizes QuickSizes() {
   s.custody.lists = 4;
   s.custody.pin_checks = 1;
   s.custody.pin_hashes = 1;
+  s.hardware.unlocks = 50;
+  s.hardware.polls = 5;
   return s;
 }
 
@@ -442,6 +450,8 @@ struct Figures {
   Samples decide_p50_us, decide_p99_us, lookups_p50_us, lookups_p99_us, decide_allowed_share;
   Samples list_p50_ms, list_p99_ms, walk_p50_ms, walk_p99_ms, listed_allowed, listed_withheld;
   Samples matches_ms, verify_pin_ms, hash_pin_ms, str_pin_ms;
+  Samples unlock_p50_ms, unlock_p99_ms, write_p50_ms, write_p99_ms;
+  Samples poll_us_per_compartment, read_us_per_compartment;
 };
 
 Status RunRound(const fs::path& dir, const Sizes& sizes, const ledger::NoteSigner& signer,
@@ -532,6 +542,15 @@ Status RunRound(const fs::path& dir, const Sizes& sizes, const ledger::NoteSigne
   f.verify_pin_ms.Add(Percentile(p.verify_ms, 0.5));
   f.hash_pin_ms.Add(Percentile(p.hash_ms, 0.5));
   f.str_pin_ms.Add(Percentile(p.str_ms, 0.5));
+
+  progress("unlocks through the driver and bare coil writes, polls and bare reads");
+  CUSTODIAN_ASSIGN_OR_RETURN(const HardwareTimes h, MeasureHardware(sizes.hardware));
+  f.unlock_p50_ms.Add(Percentile(h.unlock_ms, 0.5));
+  f.unlock_p99_ms.Add(Percentile(h.unlock_ms, 0.99));
+  f.write_p50_ms.Add(Percentile(h.write_ms, 0.5));
+  f.write_p99_ms.Add(Percentile(h.write_ms, 0.99));
+  f.poll_us_per_compartment.Add(h.poll_us_per_compartment);
+  f.read_us_per_compartment.Add(h.read_us_per_compartment);
 
   return RemoveAll(rd);
 }
@@ -726,6 +745,20 @@ void PrintReport(const Figures& f, const Sizes& sizes, const CustodySite& custod
       WithSpread(f.hash_pin_ms),
       WithSpread(f.str_pin_ms) + " ms: libsodium crypto_pwhash_str, same PIN and limits",
       Ratio(RoundRatio(f.hash_pin_ms, f.str_pin_ms)), "informational", "—");
+  row("p99 unlock (ms, ModbusTcpController::Unlock to the simulator's acknowledgement, loopback, "
+      "bank polled every 20 ms)",
+      latency(f.unlock_p99_ms, f.unlock_p50_ms),
+      latency(f.write_p99_ms, f.write_p50_ms) +
+          " ms: a bare libmodbus coil write on its own connection to the same simulator",
+      Ratio(RoundRatio(f.unlock_p99_ms, f.write_p99_ms)), "p99 ≤ " + Num(kGoalUnlockP99Ms) + " ms",
+      verdict(f.unlock_p99_ms.Median() <= kGoalUnlockP99Ms));
+  row("polling cost per compartment (µs per poll, " + std::to_string(sizes.hardware.compartments) +
+          "-compartment bank: read, decode, compare, report)",
+      WithSpread(f.poll_us_per_compartment),
+      WithSpread(f.read_us_per_compartment) +
+          " µs: bare libmodbus reads of the same registers and inputs",
+      Ratio(RoundRatio(f.poll_us_per_compartment, f.read_us_per_compartment)), "informational",
+      "—");
 
   std::printf(
       "\n- %d writers committed %s events per commit on average (from the events' time "
