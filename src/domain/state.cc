@@ -272,6 +272,16 @@ core::Status State::Check(const DomainEvent& event) const {
           [&](const LoginFailed&) -> core::Status { return core::Status::Ok(); },
           // What the hardware reports is recorded as reported.
           [&](const HardwareAlarm&) -> core::Status { return core::Status::Ok(); },
+          [&](const ChargeObserved& e) -> core::Status {
+            if (FindItem(e.serial) == nullptr) {
+              return core::NotFoundError("unknown item \"" + e.serial + "\"");
+            }
+            if (e.percent < 0 || e.percent > 100) {
+              return core::InvalidArgumentError("charge " + std::to_string(e.percent) +
+                                                " % is outside 0-100");
+            }
+            return core::Status::Ok();
+          },
           [&](const EmergencyModeSet& e) -> core::Status {
             if (FindSite(e.site) == nullptr) {
               return core::NotFoundError("unknown site \"" + e.site + "\"");

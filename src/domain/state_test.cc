@@ -69,6 +69,15 @@ TEST(State, KeepsTheCountOfItemsHeldPerBadgeInStepWithCustody) {
   EXPECT_TRUE(s.held.empty());
 }
 
+TEST(State, AChargeOutsideZeroToAHundredIsRefused) {
+  State s = Build(World());
+  EXPECT_TRUE(s.Check(ChargeObserved{"R-1", 0}).ok());
+  EXPECT_TRUE(s.Check(ChargeObserved{"R-1", 100}).ok());
+  EXPECT_EQ(s.Check(ChargeObserved{"R-1", 101}).code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.Check(ChargeObserved{"R-1", -1}).code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.Check(ChargeObserved{"R-9", 50}).code(), core::StatusCode::kNotFound);
+}
+
 TEST(State, ProblemReportQuarantinesUntilServiceWhichResetsTheCounter) {
   State s = Build(World());
   s.Apply(ItemSignedOut{"1001", "R-1", 0}, 5 * kMinute);
