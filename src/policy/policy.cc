@@ -42,11 +42,12 @@
 // or not the sign-out is allowed, so the terminal can say what would still have to happen.
 //
 // Cost: an allowed decision allocates nothing beyond its look-ups and, for a two-person type, its
-// requirement (sentences are built only for a reason that applies). The items a person holds are counted by State (one look-up).
-// ListAvailable() resolves the person and the local time once per call, checks role,
-// certifications and licence once per item type that passes them, remembers the last item type
-// found, finds home compartments in a per-call table that never touches the tree again, and orders
-// the allowed items with a radix sort of packed keys (docs/performance.md has the figures).
+// requirement (sentences are built only for a reason that applies). The items a person holds are
+// counted by State (one look-up). ListAvailable() resolves the person and the local time once per
+// call, checks role, certifications and licence once per item type that passes them, remembers the
+// last item type found, finds home compartments in a per-call table that never touches the tree
+// again, and orders the allowed items with a radix sort of packed keys (docs/performance.md has the
+// figures).
 #include "policy/policy.h"
 
 #include <algorithm>

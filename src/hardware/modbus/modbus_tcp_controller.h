@@ -4,11 +4,12 @@
 // One polling thread per bank reads the whole bank every poll interval (default 200 ms), decodes
 // it with modbus::DecodeBank — which trusts nothing — and reports what changed: a
 // CompartmentReading whenever a door, the tags, the charge, the temperature or the weight (beyond
-// a deadband) of a compartment change (all of them after every (re)connection), and a BankEvent for the rest (online/offline, a bad answer, mains, fire alarm,
-// tamper, a door forced while its lock was engaged). A bank that does not answer `offline_after`
-// polls in a row is reported offline once; the driver reconnects with exponential backoff, and
-// its controller keeps the locks engaged meanwhile (fail secure). A bad answer drops the
-// connection (the byte stream can no longer be trusted) and counts as a failed poll.
+// a deadband) of a compartment change (all of them after every (re)connection), and a BankEvent for
+// the rest (online/offline, a bad answer, mains, fire alarm, tamper, a door forced while its lock
+// was engaged). A bank that does not answer `offline_after` polls in a row is reported offline
+// once; the driver reconnects with exponential backoff, and its controller keeps the locks engaged
+// meanwhile (fail secure). A bad answer drops the connection (the byte stream can no longer be
+// trusted) and counts as a failed poll.
 //
 // Unlock writes the compartment's lock coil (1) and returns once the controller acknowledged it,
 // always — even if the door already reads open. Relock writes 0.
