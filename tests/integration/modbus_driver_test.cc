@@ -18,6 +18,7 @@
 #include "store/argon2_pins.h"
 #include "store/sqlite/sqlite_credential_vault.h"
 #include "store/tzdb_zones.h"
+#include "testing/driver_recorder.h"
 #include "testing/ledger_fixture.h"
 
 namespace custodian {
@@ -37,73 +38,8 @@ using namespace std::chrono_literals;
 const std::string kRadioTag = "E28011700000020000000001";
 const std::string kOtherTag = "E28011700000020000000002";
 
-// What the driver reported, for a test to wait on.
-class Recorder {
- public:
-  hardware::modbus::DriverCallbacks Callbacks() {
-    return {[this](const CompartmentReading& r) {
-              std::lock_guard l(mu_);
-              readings_.push_back(r);
-              cv_.notify_all();
-            },
-            [this](const BankEvent& e) {
-              std::lock_guard l(mu_);
-              events_.push_back(e);
-              cv_.notify_all();
-            }};
-  }
-  // Waits (up to 10 s) until pred(readings, events) holds; false if it never did.
-  template <typename Pred>
-  bool WaitFor(Pred pred) {
-    std::unique_lock l(mu_);
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!pred(readings_, events_)) {
-      // Woken by a callback, or every 5 ms for predicates about other things (poll counters).
-      cv_.wait_for(l, 5ms);
-      if (std::chrono::steady_clock::now() > deadline) return pred(readings_, events_);
-    }
-    return true;
-  }
-  bool WaitForEvent(BankEvent::Kind kind) {
-    return WaitFor([&](const auto&, const std::vector<BankEvent>& ev) {
-      return std::any_of(ev.begin(), ev.end(), [&](const BankEvent& e) { return e.kind == kind; });
-    });
-  }
-  // The last reading of compartment `c` (its door state and tags) equals the given one.
-  bool WaitForReading(const std::string& c, bool closed, std::vector<std::string> tags) {
-    return WaitFor([&](const std::vector<CompartmentReading>& rs, const auto&) {
-      for (auto it = rs.rbegin(); it != rs.rend(); ++it) {
-        if (it->compartment.compartment == c) return it->door_closed == closed && it->tags == tags;
-      }
-      return false;
-    });
-  }
-  size_t Count(BankEvent::Kind kind) {
-    std::lock_guard l(mu_);
-    return static_cast<size_t>(std::count_if(events_.begin(), events_.end(),
-                                             [&](const BankEvent& e) { return e.kind == kind; }));
-  }
-  std::vector<BankEvent> Events() {
-    std::lock_guard l(mu_);
-    return events_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<CompartmentReading> readings_;
-  std::vector<BankEvent> events_;
-};
-
-DriverOptions Fast() {
-  DriverOptions o;
-  o.poll_interval = 20ms;
-  o.response_timeout = 200ms;
-  o.offline_after = 3;
-  o.backoff_min = 20ms;
-  o.backoff_max = 100ms;
-  return o;
-}
+using Recorder = testing::DriverRecorder;
+DriverOptions Fast() { return testing::FastDriverOptions(); }
 
 class ModbusDriverTest : public ::testing::Test {
  protected:
@@ -121,8 +57,8 @@ class ModbusDriverTest : public ::testing::Test {
     driver_ = std::make_unique<ModbusTcpController>(std::vector<BankConfig>{bank}, Fast(),
                                                     recorder_.Callbacks());
     driver_->Start();
-    ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kOnline));
-    ASSERT_TRUE(recorder_.WaitForReading("1", true, {kRadioTag}));
+    ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kOnline));
+    ASSERT_TRUE(recorder_.WaitForReading("A", "1", true, {kRadioTag}));
   }
   void TearDown() override { driver_.reset(); }
 
@@ -132,22 +68,22 @@ class ModbusDriverTest : public ::testing::Test {
 };
 
 TEST_F(ModbusDriverTest, ReportsDoorsAndTagsAsTheyChange) {
-  EXPECT_TRUE(recorder_.WaitForReading("2", true, {}));
+  EXPECT_TRUE(recorder_.WaitForReading("A", "2", true, {}));
   EXPECT_NE(recorder_.Events()[0].detail.find("SIM HQ-A"), std::string::npos);
   ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
   ASSERT_TRUE(sim_->OpenDoor(0));
-  EXPECT_TRUE(recorder_.WaitForReading("1", false, {kRadioTag}));
+  EXPECT_TRUE(recorder_.WaitForReading("A", "1", false, {kRadioTag}));
   ASSERT_TRUE(sim_->Take(0, kRadioTag));
-  EXPECT_TRUE(recorder_.WaitForReading("1", false, {}));
+  EXPECT_TRUE(recorder_.WaitForReading("A", "1", false, {}));
   ASSERT_TRUE(sim_->CloseDoor(0));
-  EXPECT_TRUE(recorder_.WaitForReading("1", true, {}));
+  EXPECT_TRUE(recorder_.WaitForReading("A", "1", true, {}));
   EXPECT_FALSE(sim_->LockReleased(0));  // the lock caught the door
   EXPECT_EQ(recorder_.Count(BankEvent::Kind::kForcedDoor), 0u);
 }
 
 TEST_F(ModbusDriverTest, UnlockAlwaysPulsesTheCoilEvenIfTheDoorReadsOpen) {
   ASSERT_TRUE(sim_->ForceDoor(1));
-  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kForcedDoor));
+  ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kForcedDoor));
   ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}).ok());
   EXPECT_EQ(sim_->UnlockPulses(1), 1);
   ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}).ok());
@@ -160,15 +96,15 @@ TEST_F(ModbusDriverTest, UnlockAlwaysPulsesTheCoilEvenIfTheDoorReadsOpen) {
 
 TEST_F(ModbusDriverTest, AForcedDoorTamperMainsAndFireAlarmAreReported) {
   ASSERT_TRUE(sim_->ForceDoor(0));
-  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kForcedDoor));
+  ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kForcedDoor));
   ASSERT_TRUE(sim_->SetTamper(2, true));
-  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kTamper));
+  ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kTamper));
   sim_->SetMains(false);
-  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kMainsLost));
+  ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kMainsLost));
   sim_->SetMains(true);
-  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kMainsRestored));
+  ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kMainsRestored));
   sim_->SetFireAlarm(true);
-  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kFireAlarm));
+  ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kFireAlarm));
   for (const BankEvent& e : recorder_.Events()) {
     if (e.kind == BankEvent::Kind::kForcedDoor) {
       EXPECT_EQ(e.compartment, "1");
@@ -182,7 +118,7 @@ TEST_F(ModbusDriverTest, AForcedDoorTamperMainsAndFireAlarmAreReported) {
 TEST_F(ModbusDriverTest, GarbageFramesAreRejectedAndTheDriverRecovers) {
   const uint64_t before = driver_->GoodPolls()[0];
   sim_->SendGarbage(2);
-  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kBadAnswer));
+  ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kBadAnswer));
   // Two bad answers are fewer than offline_after: no offline event, and polls succeed again.
   ASSERT_TRUE(recorder_.WaitFor(
       [&](const auto&, const auto&) { return driver_->GoodPolls()[0] > before + 3; }));
@@ -190,12 +126,12 @@ TEST_F(ModbusDriverTest, GarbageFramesAreRejectedAndTheDriverRecovers) {
   // Readings still make sense afterwards.
   ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
   ASSERT_TRUE(sim_->OpenDoor(0));
-  EXPECT_TRUE(recorder_.WaitForReading("1", false, {kRadioTag}));
+  EXPECT_TRUE(recorder_.WaitForReading("A", "1", false, {kRadioTag}));
 }
 
 TEST_F(ModbusDriverTest, AControllerThatDropsOffIsReportedOfflineOnceAndUnlocksFailUntilItReturns) {
   sim_->SetOffline(true);
-  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kOffline));
+  ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kOffline));
   auto refused = driver_->Unlock({"HQ", "A", "1"});
   EXPECT_EQ(refused.code(), core::StatusCode::kUnavailable) << refused.ToString();
   EXPECT_FALSE(sim_->LockReleased(0));
@@ -218,7 +154,7 @@ TEST_F(ModbusDriverTest, ASlowControllerPastTheTimeoutCountsAsNotAnswering) {
       [&](const auto&, const auto&) { return driver_->GoodPolls()[0] > before + 2; }));
   EXPECT_EQ(recorder_.Count(BankEvent::Kind::kOffline), 0u);
   sim_->SetResponseDelay(400ms);  // past it
-  ASSERT_TRUE(recorder_.WaitForEvent(BankEvent::Kind::kOffline));
+  ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kOffline));
   sim_->SetResponseDelay(0ms);
   ASSERT_TRUE(recorder_.WaitFor([&](const auto&, const std::vector<BankEvent>& ev) {
     return ev.back().kind == BankEvent::Kind::kOnline;
@@ -230,7 +166,7 @@ TEST_F(ModbusDriverTest, AMisconfiguredBankIsABadAnswerNotATrustedOne) {
   BankConfig wrong{"HQ", "B", "127.0.0.1", sim_->port(), {"1", "2"}};  // the bank has 3
   ModbusTcpController d({wrong}, Fast(), other.Callbacks());
   d.Start();
-  ASSERT_TRUE(other.WaitForEvent(BankEvent::Kind::kOffline));
+  ASSERT_TRUE(other.WaitForEvents(BankEvent::Kind::kOffline));
   bool named = false;
   for (const BankEvent& e : other.Events()) {
     named =

@@ -16,7 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -26,6 +25,7 @@
 #include "hardware/sim/control.h"
 #include "hardware/sim/site_simulator.h"
 #include "store/files.h"
+#include "testing/driver_recorder.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -130,70 +130,8 @@ std::string At(const std::string& op, const std::string& bank, const std::string
          compartment + "\"" + more + "}";
 }
 
-// What the driver reported, for a test to wait on.
-class Recorder {
- public:
-  hardware::modbus::DriverCallbacks Callbacks() {
-    return {[this](const CompartmentReading& r) {
-              std::lock_guard l(mu_);
-              readings_.push_back(r);
-              cv_.notify_all();
-            },
-            [this](const BankEvent& e) {
-              std::lock_guard l(mu_);
-              events_.push_back(e);
-              cv_.notify_all();
-            }};
-  }
-  // Until the last reading of bank/compartment is (closed, tags); up to 10 s.
-  bool WaitForReading(const std::string& bank, const std::string& c, bool closed,
-                      const std::vector<std::string>& tags) {
-    return WaitFor([&] {
-      for (auto it = readings_.rbegin(); it != readings_.rend(); ++it) {
-        if (it->compartment.bank == bank && it->compartment.compartment == c) {
-          return it->door_closed == closed && it->tags == tags;
-        }
-      }
-      return false;
-    });
-  }
-  bool WaitForEvents(BankEvent::Kind kind, size_t count) {
-    return WaitFor([&] {
-      return static_cast<size_t>(std::count_if(events_.begin(), events_.end(), [&](const auto& e) {
-               return e.kind == kind;
-             })) >= count;
-    });
-  }
-  // Whether bank/compartment was ever reported with this door state and these tags.
-  bool Saw(const std::string& bank, const std::string& c, bool closed,
-           const std::vector<std::string>& tags) {
-    std::lock_guard l(mu_);
-    return std::any_of(readings_.begin(), readings_.end(), [&](const CompartmentReading& r) {
-      return r.compartment.bank == bank && r.compartment.compartment == c &&
-             r.door_closed == closed && r.tags == tags;
-    });
-  }
-
- private:
-  template <typename Pred>
-  bool WaitFor(Pred pred) {
-    std::unique_lock l(mu_);
-    return cv_.wait_for(l, 10s, pred);
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<CompartmentReading> readings_;
-  std::vector<BankEvent> events_;
-};
-
-DriverOptions Fast() {
-  DriverOptions o;
-  o.poll_interval = 20ms;
-  o.response_timeout = 200ms;
-  o.backoff_min = 20ms;
-  o.backoff_max = 100ms;
-  return o;
-}
+using Recorder = testing::DriverRecorder;
+DriverOptions Fast() { return testing::FastDriverOptions(); }
 
 std::vector<BankConfig> DriverConfig(const SiteSimulator& sim) {
   std::vector<BankConfig> banks;
