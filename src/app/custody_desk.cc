@@ -46,6 +46,15 @@ std::string ItemName(const State& s, const std::string& serial) {
 }
 
 std::string PersonActor(const std::string& badge) { return "person:" + badge; }
+std::string HardwareActor(const std::string& site, const std::string& bank) {
+  return "hardware:" + site + "/" + bank;
+}
+
+// When a loan that starts now ends: the item type's loan period (12 h if the type is unknown).
+Micros DueFrom(const State& s, const ItemState& item, Micros now) {
+  const domain::ItemType* t = s.FindType(item.item.type);
+  return now + (t != nullptr ? t->loan_hours : 12) * kHour;
+}
 
 // A badge as typed, made safe to record: at most 64 characters, printable ASCII.
 std::string TypedBadge(const std::string& typed) {
@@ -415,8 +424,7 @@ core::Result<Outcome> CustodyDesk::Handover(const Session& from, const Session& 
     for (const Reason& r : d.reasons) {
       if (!IrrelevantForHandover(r)) why.push_back(r);
     }
-    const domain::ItemType* t = s.FindType(item->item.type);
-    due = now + (t != nullptr ? t->loan_hours : 12) * kHour;
+    due = DueFrom(s, *item, now);
   });
   if (!why.empty()) return Deny(from.badge(), serial, "handover", std::move(why));
   CUSTODIAN_RETURN_IF_ERROR(Record(
@@ -556,7 +564,7 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
     const int64_t weighed = reading.weight_g.value_or(0);
     const bool weight_ok = !reading.weight_g || !expected_known ||
                            std::llabs(weighed - expected) <= WeightTolerance(expected);
-    const std::string actor_hw = "hardware:" + key.site + "/" + key.bank;
+    const std::string actor_hw = HardwareActor(key.site, key.bank);
     for (const auto& [serial, i] : s.items) {
       if (i.item.home != key) continue;
       if (i.pending) {
@@ -567,9 +575,8 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
                                 domain::SignOutAbandoned{badge, serial, "item_not_taken"});
           }
         } else {
-          const domain::ItemType* t = s.FindType(i.item.type);
-          const Micros due = now + (t != nullptr ? t->loan_hours : 12) * kHour;
-          events.emplace_back(PersonActor(badge), domain::ItemSignedOut{badge, serial, due});
+          events.emplace_back(PersonActor(badge),
+                              domain::ItemSignedOut{badge, serial, DueFrom(s, i, now)});
           // The tag left; if the scale disagrees, custody still begins (the officer is
           // accountable for what left) and someone must look.
           if (!weight_ok) {
@@ -634,7 +641,7 @@ int64_t CustodyDesk::WeightTolerance(int64_t expected) const {
 void CustodyDesk::SensorEvents(const State& s, const CompartmentReading& r,
                                std::vector<std::pair<std::string, DomainEvent>>& events) {
   const domain::CompartmentKey& key = r.compartment;
-  const std::string actor = "hardware:" + key.site + "/" + key.bank;
+  const std::string actor = HardwareActor(key.site, key.bank);
   auto serials_present = [&] {
     std::vector<std::string> out;
     for (const std::string& tag : r.tags) {
@@ -748,7 +755,7 @@ core::Result<Outcome> CustodyDesk::ApplyEmergencyMode(domain::EmergencyModeSet m
   for (const domain::CompartmentKey& k : doors) {
     if (core::Status u = controller_.Unlock(k); !u.ok()) {
       CUSTODIAN_RETURN_IF_ERROR(Record(
-          "hardware:" + k.site + "/" + k.bank,
+          HardwareActor(k.site, k.bank),
           {domain::HardwareAlarm{k.site,
                                  k.bank,
                                  k.compartment,
@@ -813,13 +820,13 @@ core::Status CustodyDesk::OnBankEvent(const BankEvent& e) {
     });
   }
   CUSTODIAN_RETURN_IF_ERROR(Record(
-      "hardware:" + bank,
+      HardwareActor(e.site, e.bank),
       {domain::HardwareAlarm{e.site, e.bank, e.compartment, code, e.detail, std::move(serials)}}));
   if (e.kind == Kind::kFireAlarm && settings_.fire_alarm_action != "none") {
     auto applied = ApplyEmergencyMode(
         domain::EmergencyModeSet{e.site, e.bank, settings_.fire_alarm_action, "hardware:fire_alarm",
                                  "", "fire alarm input of bank " + bank},
-        "hardware:" + bank);
+        HardwareActor(e.site, e.bank));
     if (!applied) return applied.error();
   }
   return core::Status::Ok();
@@ -839,7 +846,7 @@ core::Status CustodyDesk::Tick() {
   for (const auto& [key, since] : open_since_) {
     if (now - since >= settings_.door_held_open && held_open_reported_.insert(key).second) {
       held_open.emplace_back(
-          "hardware:" + key.site + "/" + key.bank,
+          HardwareActor(key.site, key.bank),
           domain::HardwareAlarm{key.site,
                                 key.bank,
                                 key.compartment,
