@@ -136,16 +136,41 @@ core::Result<Outcome> CustodyDesk::Deny(const std::string& badge, const std::str
 
 core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
                                               const std::string& pin, const std::string& site) {
-  std::lock_guard l(mu_);
-  const Micros now = clock_.NowMicros();
   const std::string badge = TypedBadge(typed_badge);
-  bool site_known = false, known = false, revoked = false, locked = false, at_site = false;
-  int recent_failures = 0;
+  bool site_known = false, known = false;
   agency_.Read([&](const State& s) {
     site_known = s.FindSite(site) != nullptr;
-    const PersonState* p = badge == typed_badge ? s.FindPerson(badge) : nullptr;
+    known = badge == typed_badge && s.FindPerson(badge) != nullptr;
+  });
+  if (!site_known) return core::InvalidArgumentError("unknown site \"" + site + "\"");
+
+  // The PIN check (Argon2id, ~0.1 s) runs before the desk's lock is taken, so a login never holds
+  // up sign-outs or the hardware's readings. An unknown badge costs a check against a dummy hash,
+  // so the time taken does not tell which badges exist.
+  std::optional<std::string> hash;
+  if (known) {
+    CUSTODIAN_ASSIGN_OR_RETURN(hash, vault_.PinHash(badge));
+  } else {
+    std::call_once(dummy_once_, [&] {
+      auto h = hasher_.Hash("not a PIN");
+      if (h) {
+        dummy_hash_ = *h;
+      } else {
+        dummy_error_ = h.error();
+      }
+    });
+    CUSTODIAN_RETURN_IF_ERROR(dummy_error_);
+    hash = dummy_hash_;
+  }
+  const bool pin_ok = hash && hasher_.Matches(*hash, pin) && known;
+
+  std::lock_guard l(mu_);
+  const Micros now = clock_.NowMicros();
+  bool revoked = false, locked = false, at_site = false;
+  int recent_failures = 0;
+  agency_.Read([&](const State& s) {
+    const PersonState* p = known ? s.FindPerson(badge) : nullptr;
     if (p == nullptr) return;
-    known = true;
     revoked = p->revoked;
     locked = p->locked;
     at_site = p->person.all_sites || p->person.sites.count(site) > 0;
@@ -153,7 +178,6 @@ core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
         static_cast<int>(std::count_if(p->recent_failures.begin(), p->recent_failures.end(),
                                        [&](Micros t) { return t > now - domain::kFailureWindow; }));
   });
-  if (!site_known) return core::InvalidArgumentError("unknown site \"" + site + "\"");
 
   const std::string actor = "terminal:" + site;
   auto fail = [&](std::string reason, std::string message, bool lock) -> core::Result<Login> {
@@ -167,14 +191,7 @@ core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
     return out;
   };
   const std::string wrong = "The badge or the PIN is not right.";
-  if (!known) {
-    // Spend what a wrong PIN costs, so the time taken does not tell which badges exist.
-    if (dummy_hash_.empty()) {
-      CUSTODIAN_ASSIGN_OR_RETURN(dummy_hash_, hasher_.Hash("not a PIN"));
-    }
-    (void)hasher_.Matches(dummy_hash_, pin);
-    return fail("unknown_badge", wrong, false);
-  }
+  if (!known) return fail("unknown_badge", wrong, false);
   if (revoked) return fail("revoked", "This credential is revoked. See a supervisor.", false);
   if (locked) {
     return fail("locked",
@@ -182,9 +199,10 @@ core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
                 "must release it.",
                 false);
   }
-  CUSTODIAN_ASSIGN_OR_RETURN(std::optional<std::string> hash, vault_.PinHash(badge));
   if (!hash) return fail("no_pin", "No PIN is set for this badge. See an administrator.", false);
-  if (!hasher_.Matches(*hash, pin)) {
+  if (!pin_ok) {
+    // Counted under the lock, on the state as it is now, so concurrent failures lock exactly once
+    // the fifth is recorded.
     const bool lock_now = recent_failures + 1 >= domain::kLockAfterFailures;
     if (lock_now) {
       return fail("wrong_pin",

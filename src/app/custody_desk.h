@@ -22,7 +22,8 @@
 // other operations accept. A Session does not expire here (the API layer adds idle and absolute
 // timeouts); every operation re-checks that the credential is neither revoked nor locked.
 //
-// Thread-safety: all methods may be called from any thread; they are serialised by one mutex.
+// Thread-safety: all methods may be called from any thread; they are serialised by one mutex,
+// except Authenticate's PIN check (Argon2id, ~0.1 s), which runs before it is taken.
 #pragma once
 
 #include <functional>
@@ -182,8 +183,10 @@ class CustodyDesk {
   std::mutex mu_;
   // Unlocked compartments whose door has been seen open since.
   std::set<domain::CompartmentKey> opened_;
-  // Checked against for unknown badges.
+  // Checked against for unknown badges; made once, on the first unknown badge.
+  std::once_flag dummy_once_;
   std::string dummy_hash_;
+  core::Status dummy_error_;  // why it could not be made
   // Doors seen open, since when; and those already reported as held open.
   std::map<domain::CompartmentKey, domain::Micros> open_since_;
   std::set<domain::CompartmentKey> held_open_reported_;
