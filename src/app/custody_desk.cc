@@ -560,6 +560,12 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
     // still complete what the tags prove: a granted sign-out whose tag is gone, a return whose
     // tag is back. It never abandons or rejects anything: the door may simply not be open yet.
     const bool seen_open = opened_.erase(key) > 0;
+    // Only a changed set of tags can prove anything then; a closed door whose tags are as last
+    // read (a charge or temperature reading) is not worth a walk over every item.
+    auto [last, first_reading] = closed_tags_.try_emplace(key, reading.tags);
+    const bool tags_changed = first_reading || last->second != reading.tags;
+    last->second = reading.tags;
+    if (!seen_open && !tags_changed) return;
 
     // Tags of the items that rest in this compartment and were not part of a transaction: they
     // are expected to be read and say nothing about a return.

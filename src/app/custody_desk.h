@@ -190,6 +190,8 @@ class CustodyDesk {
   // Doors seen open, since when; and those already reported as held open.
   std::map<domain::CompartmentKey, domain::Micros> open_since_;
   std::set<domain::CompartmentKey> held_open_reported_;
+  // The tags of each compartment at its last closed-door reading.
+  std::map<domain::CompartmentKey, std::vector<std::string>> closed_tags_;
   // Refrigerated compartments in an excursion.
   std::set<domain::CompartmentKey> too_warm_;
   // "site/bank" → when a bad answer was last recorded; banks reported offline.
