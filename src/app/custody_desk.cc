@@ -598,11 +598,32 @@ core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
             events.emplace_back(PersonActor(badge),
                                 domain::SignOutAbandoned{badge, serial, "item_not_taken"});
           }
+        } else if (reading.weight_g && expected_known &&
+                   weighed - expected > WeightTolerance(expected)) {
+          // The tag left but the weight did not drop: the item may still be inside with a tag
+          // that no longer reads, or something untagged took its place. The sign-out does not
+          // finish (custody would name someone for an item that may never have left); it ends,
+          // and someone must look.
+          events.emplace_back(PersonActor(badge),
+                              domain::SignOutAbandoned{badge, serial, "weight_unchanged"});
+          events.emplace_back(
+              actor_hw,
+              domain::HardwareAlarm{
+                  key.site,
+                  key.bank,
+                  key.compartment,
+                  "weight_mismatch",
+                  "the tag of " + serial + " is no longer read in " + key.ToString() +
+                      " but it still weighs " + std::to_string(weighed) + " g (" +
+                      std::to_string(expected) + " g expected without it): " +
+                      "check the compartment; the sign-out by badge " + badge + " did not finish",
+                  {serial}});
         } else {
           events.emplace_back(PersonActor(badge),
                               domain::ItemSignedOut{badge, serial, DueFrom(s, i, now)});
-          // The tag left; if the scale disagrees, custody still begins (the officer is
-          // accountable for what left) and someone must look.
+          // The tag left and the weight dropped; if it dropped by more than the item weighs,
+          // something else left too: custody begins (the officer is accountable for what left)
+          // and someone must look.
           if (!weight_ok) {
             events.emplace_back(
                 actor_hw,

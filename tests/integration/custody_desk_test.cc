@@ -760,15 +760,28 @@ TEST_F(CustodyDeskTest, BankEventsBecomeAlarmsAndABadControllerIsRecordedOnceAMi
 
 TEST_F(CustodyDeskTest, TheScaleMustAgreeWithTheTags) {
   const Session ana = Login("1001");
-  // Signed out: the tag left but the bay still weighs 400 g — custody, and an alarm.
+  // The tag left but the bay still weighs 400 g: the radio may still be inside with a dead tag.
+  // The sign-out does not finish — no custody — and someone must look.
   ASSERT_TRUE(desk_->SignOut(ana, "R-1")->granted);
   Door(kRadioBay, false, {kRadioTag});
   CompartmentReading closed;
   closed.compartment = kRadioBay;
   closed.weight_g = 400;
   ASSERT_TRUE(desk_->OnReading(closed).ok());
+  EXPECT_FALSE(Now().FindItem("R-1")->custody);
+  EXPECT_FALSE(Now().FindItem("R-1")->pending);
+  EXPECT_EQ(Last<SignOutAbandoned>(), (SignOutAbandoned{"1001", "R-1", "weight_unchanged"}));
+  const HardwareAlarm unchanged = Last<HardwareAlarm>();
+  EXPECT_EQ(unchanged.code, "weight_mismatch");
+  EXPECT_EQ(unchanged.serials, std::vector<std::string>{"R-1"});
+  EXPECT_NE(unchanged.detail.find("did not finish"), std::string::npos) << unchanged.detail;
+
+  // Signed out again: the tag left and the weight dropped — custody begins.
+  ASSERT_TRUE(desk_->SignOut(ana, "R-1")->granted);
+  Door(kRadioBay, false, {kRadioTag});
+  closed.weight_g = 0;
+  ASSERT_TRUE(desk_->OnReading(closed).ok());
   EXPECT_TRUE(Now().FindItem("R-1")->custody);
-  EXPECT_EQ(Last<HardwareAlarm>().code, "weight_mismatch");
 
   // Returned: its tag, but 100 g instead of 400 g (the radio's shell, the insides gone).
   ASSERT_TRUE(desk_->Return(ana, "R-1")->granted);
@@ -787,6 +800,27 @@ TEST_F(CustodyDeskTest, TheScaleMustAgreeWithTheTags) {
   light.weight_g = 418;
   ASSERT_TRUE(desk_->OnReading(light).ok());
   EXPECT_FALSE(Now().FindItem("R-1")->custody);
+}
+
+TEST_F(CustodyDeskTest, AWeightThatDroppedByMoreThanTheItemIsCustodyAndAnAlarm) {
+  // Two canisters share the OC bay; one is signed out, and the bay ends up empty of weight.
+  const std::string second_tag = "E280117000000200000000C2";
+  ASSERT_TRUE(
+      agency_->Record("admin:test", {ItemDefined{{"OC-2", "OC", second_tag, kOcBay, 180}}}).ok());
+  Mark();
+  const Session ana = Login("1001");
+  ASSERT_TRUE(desk_->SignOut(ana, "OC-1")->granted);
+  Door(kOcBay, false, {kOcTag, second_tag});
+  CompartmentReading closed;
+  closed.compartment = kOcBay;
+  closed.tags = {second_tag};  // OC-2's tag still reads …
+  closed.weight_g = 20;        // … but 160 g of it is gone too
+  ASSERT_TRUE(desk_->OnReading(closed).ok());
+  EXPECT_TRUE(Now().FindItem("OC-1")->custody);
+  const HardwareAlarm alarm = Last<HardwareAlarm>();
+  EXPECT_EQ(alarm.code, "weight_mismatch");
+  EXPECT_NE(alarm.detail.find("weighs 20 g; the items left in it weigh 180 g"), std::string::npos)
+      << alarm.detail;
 }
 
 TEST_F(CustodyDeskTest, AConsumableReturnedLighterIsPartialUseNotARejection) {
