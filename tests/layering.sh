@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The dependency rule of docs/architecture.md, checked on the #include lines of src/:
 #   core <- domain <- policy <- ledger <- app <- {store, hardware, api} <- apps
-# plus: database headers only in src/store/, OpenSSL and libsodium only in src/ledger/*.cc and
-# src/store/*.cc (PIN hashing).
+# plus: database headers only in src/store/, OpenSSL and libsodium only in src/ledger/*.cc,
+# src/store/*.cc (PIN hashing) and src/api/*.cc (session tokens, TLS), Boost only in src/api/.
 set -u
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root/src" || exit 2
@@ -36,9 +36,14 @@ for layer in "${!allowed[@]}"; do
       echo "layering: database headers belong in src/store/ only ($file)"
       bad=1
     fi
-    if [[ ($layer != ledger && $layer != store) || $file == *.h ]] &&
+    if [[ ($layer != ledger && $layer != store && $layer != api) || $file == *.h ]] &&
       grep -qE '^#include <(openssl|sodium)' "$file"; then
-      echo "layering: OpenSSL/libsodium belong in src/ledger/*.cc and src/store/*.cc only ($file)"
+      echo "layering: OpenSSL/libsodium belong in src/ledger/*.cc, src/store/*.cc and" \
+        "src/api/*.cc only ($file)"
+      bad=1
+    fi
+    if [[ $layer != api ]] && grep -qE '^#include <boost/' "$file"; then
+      echo "layering: Boost (Asio, Beast) belongs in src/api/ only ($file)"
       bad=1
     fi
   done < <(find "$layer" -name '*.h' -print0 -o -name '*.cc' -print0)

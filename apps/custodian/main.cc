@@ -16,6 +16,7 @@
 #include "ledger/export.h"
 #include "ledger/ledger.h"
 #include "ledger/verifier.h"
+#include "serve_command.h"
 #include "sim_command.h"
 #include "store/files.h"
 #include "store/sqlite/sqlite_ledger_store.h"
@@ -167,6 +168,27 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--banks-out", sim_args.banks_out,
                       "Also write the bank configuration JSON to this file");
 
+  cli::ServeArgs serve_args;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Serve the HTTP/JSON API (and, with --simulate, simulated locker banks)");
+  serve_cmd->add_option("--data", serve_args.data, "Data directory")->required();
+  serve_cmd->add_option("--listen", serve_args.address, "Address to listen on (loopback)")
+      ->capture_default_str();
+  serve_cmd->add_option("--port", serve_args.port, "Port (0: a free one)")->capture_default_str();
+  serve_cmd->add_flag("--simulate", serve_args.simulate,
+                      "Simulate every locker bank of the agency on loopback");
+  serve_cmd->add_flag(
+      "!--no-auto", serve_args.auto_officer,
+      "With --simulate: no auto officer (doors move only through the control port)");
+  serve_cmd
+      ->add_option("--control-port", serve_args.control_port,
+                   "With --simulate: the simulator's JSON control port (0: a free one)")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--auto-pause-ms", serve_args.auto_pause_ms,
+                   "With --simulate: the auto officer's pause between steps")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -179,6 +201,7 @@ int main(int argc, char** argv) {
   if (explain->parsed()) return cli::RunAccessExplain(data, badge, serial, at);
   if (list->parsed()) return cli::RunAccessList(data, badge, at);
   if (sim_cmd->parsed()) return cli::RunSim(sim_args);
+  if (serve_cmd->parsed()) return cli::RunServe(serve_args);
 
   if (init->parsed()) {
     auto site = OpenSite(data, site_code, true);

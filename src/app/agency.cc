@@ -46,6 +46,13 @@ void Agency::Read(const std::function<void(const domain::State&)>& f) const {
 
 core::Status Agency::Record(const std::string& actor,
                             const std::vector<domain::DomainEvent>& events) {
+  CUSTODIAN_RETURN_IF_ERROR(RecordLocked(actor, events));
+  if (on_recorded_) on_recorded_();
+  return core::Status::Ok();
+}
+
+core::Status Agency::RecordLocked(const std::string& actor,
+                                  const std::vector<domain::DomainEvent>& events) {
   std::lock_guard l(mu_);
   // Check on a scratch copy only when there is more than one event (later ones may depend on
   // earlier ones); a single event is checked against the state itself.

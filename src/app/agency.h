@@ -58,11 +58,18 @@ class Agency {
   // applies them. InvalidArgument/NotFound (nothing recorded) when a check fails, naming the event.
   core::Status Record(const std::string& actor, const std::vector<domain::DomainEvent>& events);
 
+  // Called after every successful Record, outside the lock (the server wakes its event streams).
+  // Set it once, before the agency is shared between threads.
+  void SetOnRecorded(std::function<void()> f) { on_recorded_ = std::move(f); }
+
  private:
   explicit Agency(ledger::Ledger& ledger) : ledger_(ledger) {}
+  core::Status RecordLocked(const std::string& actor,
+                            const std::vector<domain::DomainEvent>& events);
   ledger::Ledger& ledger_;
   mutable std::mutex mu_;
   domain::State state_;
+  std::function<void()> on_recorded_;
 };
 
 }  // namespace custodian::app

@@ -1,0 +1,178 @@
+#include "serve_command.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "api/api.h"
+#include "api/http_server.h"
+#include "app/agency.h"
+#include "app/csv_export.h"
+#include "app/custody_desk.h"
+#include "data_dir.h"
+#include "hardware/modbus/modbus_tcp_controller.h"
+#include "hardware/sim/control.h"
+#include "hardware/sim/site_simulator.h"
+#include "store/argon2_pins.h"
+#include "store/sqlite/sqlite_credential_vault.h"
+#include "store/tzdb_zones.h"
+
+namespace custodian::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// No locker banks configured: every command to the hardware is Unavailable, so the desk records
+// that the opening was abandoned.
+class NoLockers final : public app::LockerController {
+ public:
+  core::Status Unlock(const domain::CompartmentKey& c) override {
+    return core::UnavailableError("no locker bank is configured for " + c.ToString());
+  }
+  core::Status Relock(const domain::CompartmentKey& c) override {
+    return core::UnavailableError("no locker bank is configured for " + c.ToString());
+  }
+};
+
+bool IsLoopback(const std::string& address) {
+  return address == "127.0.0.1" || address == "::1" || address == "localhost";
+}
+
+}  // namespace
+
+int RunServe(const ServeArgs& args) {
+  if (!IsLoopback(args.address)) {
+    return Fail(core::FailedPreconditionError(
+        "plain HTTP is served only on loopback (127.0.0.1 or ::1); TLS for other addresses is not "
+        "built yet"));
+  }
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto dir = OpenDataDir(
+      args.data, "agency", false,
+      "seed one with `custodian demo seed --data " + args.data + "` or import sites first");
+  if (!dir) return Fail(dir.error());
+  auto agency = app::Agency::Open(*(*dir)->ledger, *(*dir)->store);
+  if (!agency) return Fail(agency.error());
+  auto vault =
+      store::SqliteCredentialVault::Open((fs::path(args.data) / "credentials.db").string());
+  if (!vault) return Fail(vault.error());
+  store::Argon2PinHasher hasher;
+  const core::Clock& clock = (*dir)->clock;
+  auto zones = [](std::string_view name) -> const domain::TimeZone* {
+    auto z = store::FindZone(name);
+    return z ? *z : nullptr;
+  };
+
+  static std::mutex log_mu;
+  auto log = [](const std::string& line) {
+    std::lock_guard l(log_mu);
+    std::cerr << line << std::endl;
+  };
+
+  // The desk needs the controller and the controller's callbacks need the desk: the callbacks
+  // reach it through this pointer, set once the desk exists and before the driver starts.
+  std::atomic<app::CustodyDesk*> desk_ptr{nullptr};
+  std::unique_ptr<hardware::sim::SiteSimulator> sim;
+  std::unique_ptr<hardware::sim::ControlServer> control;
+  std::unique_ptr<hardware::modbus::ModbusTcpController> driver;
+  NoLockers no_lockers;
+  app::LockerController* controller = &no_lockers;
+  if (args.simulate) {
+    const domain::State state = (*agency)->Snapshot();
+    hardware::sim::SiteSimulator::Options o;
+    o.auto_officer = args.auto_officer;
+    o.auto_pause = std::chrono::milliseconds(args.auto_pause_ms);
+    o.log = log;
+    auto started = hardware::sim::SiteSimulator::Start(app::ExportLockersCsv(state),
+                                                       app::ExportItemsCsv(state, true), o);
+    if (!started) return Fail(started.error().Annotate("simulated lockers"));
+    sim = std::move(*started);
+    auto c = hardware::sim::ControlServer::Start(*sim, args.control_port);
+    if (!c) return Fail(c.error());
+    control = std::move(*c);
+    std::vector<hardware::modbus::BankConfig> banks;
+    for (const auto& b : sim->banks()) {
+      banks.push_back({b.site, b.bank, "127.0.0.1", b.port, b.compartments});
+    }
+    hardware::modbus::DriverCallbacks callbacks;
+    callbacks.on_reading = [&desk_ptr, log](const app::CompartmentReading& r) {
+      if (auto* d = desk_ptr.load()) {
+        if (core::Status s = d->OnReading(r); !s.ok()) log("reading: " + s.ToString());
+      }
+    };
+    callbacks.on_event = [&desk_ptr, log](const app::BankEvent& e) {
+      if (auto* d = desk_ptr.load()) {
+        if (core::Status s = d->OnBankEvent(e); !s.ok()) log("bank event: " + s.ToString());
+      }
+    };
+    driver = std::make_unique<hardware::modbus::ModbusTcpController>(
+        std::move(banks), hardware::modbus::DriverOptions{}, std::move(callbacks));
+    controller = driver.get();
+  }
+
+  app::CustodyDesk desk(**agency, *controller, **vault, hasher, clock, zones);
+  desk_ptr = &desk;
+  if (driver) driver->Start();
+
+  api::Api api(**agency, desk, *(*dir)->ledger, *(*dir)->store, clock, zones, {});
+  api::ServerOptions server_options;
+  server_options.address = args.address;
+  server_options.port = args.port;
+  auto server = api::HttpServer::Start(server_options,
+                                       [&api](const api::HttpRequest& r) { return api.Handle(r); });
+  if (!server) return Fail(server.error());
+  api::HttpServer* raw_server = server->get();
+  (*agency)->SetOnRecorded([raw_server] { raw_server->Notify(); });
+
+  // The passing of time: doors never opened, overdue items, doors held open.
+  std::mutex tick_mu;
+  std::condition_variable tick_cv;
+  bool stopping = false;
+  std::thread ticker([&] {
+    std::unique_lock l(tick_mu);
+    while (!tick_cv.wait_for(l, std::chrono::seconds(1), [&] { return stopping; })) {
+      l.unlock();
+      if (core::Status s = desk.Tick(); !s.ok()) log("tick: " + s.ToString());
+      l.lock();
+    }
+  });
+
+  {
+    std::lock_guard l(log_mu);
+    std::cout << "serving http://" << args.address << ":" << raw_server->port() << "/" << std::endl;
+    if (control) std::cout << "control 127.0.0.1:" << control->port() << std::endl;
+    std::cerr << "data: " << args.data << " (" << (*dir)->ledger->size() << " events); lockers: "
+              << (sim ? std::to_string(sim->banks().size()) + " simulated banks" +
+                            (args.auto_officer ? " with the auto officer" : "")
+                      : std::string("none"))
+              << "; stop with Ctrl-C or SIGTERM" << std::endl;
+  }
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  log(std::string("stopping (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+  raw_server->Stop();
+  {
+    std::lock_guard l(tick_mu);
+    stopping = true;
+  }
+  tick_cv.notify_all();
+  ticker.join();
+  (*agency)->SetOnRecorded(nullptr);
+  if (driver) driver->Stop();
+  desk_ptr = nullptr;
+  return 0;
+}
+
+}  // namespace custodian::cli

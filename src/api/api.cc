@@ -1,0 +1,609 @@
+#include "api/api.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+#include "app/event_codec.h"
+#include "ledger/record.h"
+#include "policy/policy.h"
+
+namespace custodian::api {
+namespace {
+
+using domain::Role;
+using nlohmann::json;
+
+const std::set<Role> kStaffRoles = {Role::kSupervisor, Role::kArmorer, Role::kAdmin, Role::kAuditor,
+                                    Role::kEvidenceCustodian};
+const std::set<Role> kBoardRoles = {Role::kSupervisor, Role::kArmorer, Role::kAdmin,
+                                    Role::kAuditor};
+
+int HttpStatusOf(core::StatusCode code) {
+  switch (code) {
+    case core::StatusCode::kOk:
+      return 200;
+    case core::StatusCode::kInvalidArgument:
+      return 400;
+    case core::StatusCode::kNotFound:
+      return 404;
+    case core::StatusCode::kAlreadyExists:
+      return 409;
+    case core::StatusCode::kFailedPrecondition:
+      return 409;
+    case core::StatusCode::kPermissionDenied:
+      return 403;
+    case core::StatusCode::kUnavailable:
+      return 503;
+    case core::StatusCode::kDeadlineExceeded:
+      return 504;
+    case core::StatusCode::kDataLoss:
+      return 500;
+    default:
+      return 500;
+  }
+}
+
+std::string CodeName(core::StatusCode code) {
+  switch (code) {
+    case core::StatusCode::kInvalidArgument:
+      return "invalid_argument";
+    case core::StatusCode::kNotFound:
+      return "not_found";
+    case core::StatusCode::kAlreadyExists:
+      return "already_exists";
+    case core::StatusCode::kFailedPrecondition:
+      return "failed_precondition";
+    case core::StatusCode::kPermissionDenied:
+      return "permission_denied";
+    case core::StatusCode::kUnavailable:
+      return "unavailable";
+    case core::StatusCode::kDeadlineExceeded:
+      return "deadline_exceeded";
+    case core::StatusCode::kDataLoss:
+      return "data_loss";
+    default:
+      return "internal";
+  }
+}
+
+HttpResponse Json(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body =
+      body.dump(-1, ' ', false, json::error_handler_t::replace);  // bad UTF-8 from a client: U+FFFD
+  return r;
+}
+
+HttpResponse Error(int status, std::string_view code, std::string_view message) {
+  return Json(status, json{{"error", {{"code", code}, {"message", message}}}});
+}
+
+HttpResponse FromStatus(const core::Status& s) {
+  return Error(HttpStatusOf(s.code()), CodeName(s.code()), s.message());
+}
+
+// The JSON object of a request body, or a 400 naming what is wrong.
+core::Result<json> ObjectBody(const HttpRequest& r) {
+  const std::string type = r.Header("content-type");
+  if (type.rfind("application/json", 0) != 0) {
+    return core::InvalidArgumentError("the body must be JSON (Content-Type: application/json)");
+  }
+  json j = json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) return core::InvalidArgumentError("the body is not valid JSON");
+  if (!j.is_object()) return core::InvalidArgumentError("the body must be a JSON object");
+  return j;
+}
+
+// A string field: required (missing → error) or optional (missing → ""). Unknown fields are
+// refused so that a misspelt one is not silently ignored.
+core::Status CheckFields(const json& j, std::initializer_list<std::string_view> known) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
+      return core::InvalidArgumentError(it.key() + ": unknown field");
+    }
+  }
+  return core::Status::Ok();
+}
+core::Result<std::string> StringField(const json& j, std::string_view name, bool required,
+                                      size_t max_length = 200) {
+  auto it = j.find(name);
+  if (it == j.end()) {
+    if (required) return core::InvalidArgumentError(std::string(name) + ": missing");
+    return std::string();
+  }
+  if (!it->is_string()) {
+    return core::InvalidArgumentError(std::string(name) + ": must be a string");
+  }
+  std::string v = it->get<std::string>();
+  if (required && v.empty()) return core::InvalidArgumentError(std::string(name) + ": empty");
+  if (v.size() > max_length) {
+    return core::InvalidArgumentError(std::string(name) + ": longer than " +
+                                      std::to_string(max_length) + " characters");
+  }
+  return v;
+}
+
+json ReasonsJson(const std::vector<domain::Reason>& reasons) {
+  json a = json::array();
+  for (const auto& r : reasons) a.push_back({{"code", r.code}, {"sentence", r.sentence}});
+  return a;
+}
+
+json KeyJson(const domain::CompartmentKey& k) {
+  return {{"site", k.site}, {"bank", k.bank}, {"compartment", k.compartment}};
+}
+
+HttpResponse OutcomeResponse(const app::Outcome& o) {
+  json j{{"granted", o.granted},
+         {"reasons", ReasonsJson(o.reasons)},
+         {"requirements", ReasonsJson(o.requirements)}};
+  if (!o.compartment.site.empty()) j["compartment"] = KeyJson(o.compartment);
+  return Json(o.granted ? 200 : 403, j);
+}
+
+std::string RoleList(const std::set<Role>& roles) {
+  std::string out;
+  for (Role r : roles) {
+    if (!out.empty()) out += ", ";
+    out += domain::RoleName(r);
+  }
+  return out;
+}
+
+// Whether the path matches the pattern; {name} segments are captured.
+bool Match(std::string_view pattern, std::string_view path,
+           std::map<std::string, std::string>& params) {
+  params.clear();
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const std::string_view pseg = pattern.substr(0, pattern.find('/'));
+    const std::string_view seg = path.substr(0, path.find('/'));
+    if (pseg.size() >= 2 && pseg.front() == '{' && pseg.back() == '}') {
+      if (seg.empty()) return false;
+      params[std::string(pseg.substr(1, pseg.size() - 2))] = std::string(seg);
+    } else if (pseg != seg) {
+      return false;
+    }
+    pattern.remove_prefix(pseg.size());
+    path.remove_prefix(seg.size());
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::vector<Route>& Routes() {
+  static const std::vector<Route> routes = {
+      {"GET", "/healthz", Access::kPublic, {}, "Liveness: the ledger's size"},
+      {"POST", "/api/v1/terminal/login", Access::kPublic, {}, "Badge and PIN at a terminal"},
+      {"POST", "/api/v1/terminal/logout", Access::kSession, {}, "End the session"},
+      {"GET",
+       "/api/v1/terminal/items",
+       Access::kSession,
+       {},
+       "What I may take now, what is withheld and why, and what I hold"},
+      {"POST", "/api/v1/terminal/signout", Access::kSession, {}, "Sign out an item"},
+      {"POST", "/api/v1/terminal/return", Access::kSession, {}, "Return an item I hold"},
+      {"POST", "/api/v1/terminal/problem", Access::kSession, {}, "Report a problem with an item"},
+      {"GET",
+       "/api/v1/events",
+       Access::kSession,
+       {},
+       "Server-sent events: the ledger's events the caller may see"},
+      {"GET", "/api/v1/items/{serial}", Access::kStaff, kStaffRoles,
+       "Where an item is, or who holds it since when"},
+      {"GET", "/api/v1/custody", Access::kStaff, kBoardRoles,
+       "The custody board: items out, overdue first"},
+      {"GET",
+       "/api/v1/ledger/status",
+       Access::kStaff,
+       {Role::kSupervisor, Role::kAdmin, Role::kAuditor},
+       "The ledger's size and root"},
+  };
+  return routes;
+}
+
+struct Api::Impl {
+  app::Agency& agency;
+  app::CustodyDesk& desk;
+  ledger::Ledger& ledger;
+  ledger::LedgerStore& store;
+  const core::Clock& clock;
+  app::CustodyDesk::ZoneLookup zones;
+  ApiOptions options;
+  SessionTable sessions;
+
+  Impl(app::Agency& a, app::CustodyDesk& d, ledger::Ledger& l, ledger::LedgerStore& s,
+       const core::Clock& c, app::CustodyDesk::ZoneLookup z, ApiOptions o)
+      : agency(a),
+        desk(d),
+        ledger(l),
+        store(s),
+        clock(c),
+        zones(std::move(z)),
+        options(o),
+        sessions(c, o.sessions) {}
+
+  // The request as an authenticated caller.
+  struct Caller {
+    std::string token;
+    app::Session session;
+  };
+
+  static std::string BearerToken(const HttpRequest& r) {
+    const std::string auth = r.Header("authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth.rfind(kBearer, 0) != 0) return "";
+    return auth.substr(kBearer.size());
+  }
+
+  // Whether the person behind the session holds one of `roles` at `site` ("" = any site).
+  bool HasRoleAt(const domain::State& s, const app::Session& who, const std::set<Role>& roles,
+                 std::string_view site) const {
+    const domain::PersonState* p = s.FindPerson(who.badge());
+    if (p == nullptr || p->revoked || p->locked) return false;
+    bool any = false;
+    for (Role r : roles) any = any || p->person.roles.count(r) > 0;
+    if (!any) return false;
+    return site.empty() || p->person.all_sites || p->person.sites.count(std::string(site)) > 0;
+  }
+
+  HttpResponse Handle(const HttpRequest& r) {
+    std::map<std::string, std::string> params;
+    const Route* route = nullptr;
+    bool path_known = false;
+    for (const Route& candidate : Routes()) {
+      if (!Match(candidate.pattern, r.path, params)) continue;
+      path_known = true;
+      if (candidate.method == r.method) {
+        route = &candidate;
+        break;
+      }
+    }
+    if (route == nullptr) {
+      if (path_known)
+        return Error(405, "method_not_allowed", r.method + " is not allowed on " + r.path);
+      return Error(404, "not_found", "no such endpoint: " + r.path);
+    }
+    std::optional<Caller> caller;
+    if (route->access != Access::kPublic) {
+      const std::string token = BearerToken(r);
+      std::optional<app::Session> s;
+      if (!token.empty()) s = sessions.Use(token);
+      if (!s) {
+        HttpResponse out = Error(401, "unauthenticated",
+                                 token.empty() ? "log in first (Authorization: Bearer <token>)"
+                                               : "the session has ended: log in again");
+        out.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return out;
+      }
+      caller = Caller{token, *s};
+      if (route->access == Access::kStaff) {
+        bool allowed = false;
+        agency.Read([&](const domain::State& st) {
+          allowed = HasRoleAt(st, caller->session, route->roles, "");
+        });
+        if (!allowed) {
+          return Error(403, "forbidden", "this needs one of the roles " + RoleList(route->roles));
+        }
+      }
+    }
+    const std::string_view p = route->pattern;
+    if (p == "/healthz") return Health();
+    if (p == "/api/v1/terminal/login") return Login(r);
+    if (p == "/api/v1/terminal/logout") {
+      sessions.Close(caller->token);
+      return Json(200, json{{"logged_out", true}});
+    }
+    if (p == "/api/v1/terminal/items") return Items(caller->session);
+    if (p == "/api/v1/terminal/signout") return SignOut(r, caller->session);
+    if (p == "/api/v1/terminal/return") return Return(r, caller->session);
+    if (p == "/api/v1/terminal/problem") return Problem(r, caller->session);
+    if (p == "/api/v1/events") return Events(r, *caller);
+    if (p == "/api/v1/items/{serial}") return Item(caller->session, params["serial"]);
+    if (p == "/api/v1/custody") return Board(caller->session);
+    if (p == "/api/v1/ledger/status") return LedgerStatus();
+    return Error(500, "internal", "route without a handler: " + std::string(p));
+  }
+
+  HttpResponse Health() {
+    const core::Status h = ledger.health();
+    if (!h.ok()) return Error(503, "unhealthy", h.message());
+    return Json(200, json{{"status", "ok"}, {"events", ledger.size()}});
+  }
+
+  HttpResponse Login(const HttpRequest& r) {
+    auto body = ObjectBody(r);
+    if (!body) return FromStatus(body.error());
+    if (auto s = CheckFields(*body, {"badge", "pin", "site"}); !s.ok()) return FromStatus(s);
+    auto badge = StringField(*body, "badge", true, 64);
+    if (!badge) return FromStatus(badge.error());
+    auto pin = StringField(*body, "pin", true, 64);
+    if (!pin) return FromStatus(pin.error());
+    auto site = StringField(*body, "site", true, 64);
+    if (!site) return FromStatus(site.error());
+    auto login = desk.Authenticate(*badge, *pin, *site);
+    if (!login) return FromStatus(login.error());
+    if (!login->session) {
+      const int status = login->reason == "locked" || login->reason == "revoked" ? 403 : 401;
+      return Json(status, json{{"error", {{"code", login->reason}, {"message", login->message}}},
+                               {"locked_now", login->locked_now}});
+    }
+    auto token = sessions.Open(*login->session);
+    if (!token) return FromStatus(token.error());
+    json j{{"token", *token},
+           {"badge", login->session->badge()},
+           {"site", login->session->site()},
+           {"idle_timeout_s", options.sessions.idle / 1'000'000}};
+    agency.Read([&](const domain::State& s) {
+      if (const auto* person = s.FindPerson(*badge)) {
+        j["name"] = person->person.name;
+        json roles = json::array();
+        for (Role role : person->person.roles) roles.push_back(domain::RoleName(role));
+        j["roles"] = roles;
+      }
+    });
+    return Json(200, j);
+  }
+
+  json ItemJson(const domain::State& s, const domain::ItemState& i, domain::Micros now) const {
+    json j{{"serial", i.item.serial},
+           {"type", i.item.type},
+           {"home", KeyJson(i.item.home)},
+           {"quarantined", i.quarantined}};
+    std::string state = "in";
+    if (i.custody) state = "out";
+    if (i.pending) state = "signing_out";
+    if (i.returning) state = "returning";
+    if (i.quarantined && !i.custody) state = "quarantined";
+    j["state"] = state;
+    if (const domain::ItemType* t = s.FindType(i.item.type)) {
+      j["category"] = domain::CategoryName(t->category);
+    }
+    if (i.charge_percent) j["charge_percent"] = *i.charge_percent;
+    if (i.quarantined) j["quarantine_reason"] = i.quarantine_reason;
+    if (i.custody) {
+      json c{{"badge", i.custody->badge},
+             {"since", core::FormatUtcMicros(i.custody->since)},
+             {"due", core::FormatUtcMicros(i.custody->due)},
+             {"overdue", now >= i.custody->due}};
+      if (const auto* p = s.FindPerson(i.custody->badge)) c["name"] = p->person.name;
+      j["custody"] = c;
+    }
+    return j;
+  }
+
+  HttpResponse Items(const app::Session& who) {
+    const domain::Micros now = clock.NowMicros();
+    json j;
+    agency.Read([&](const domain::State& s) {
+      const domain::Site* site = s.FindSite(who.site());
+      const domain::TimeZone* zone = site != nullptr ? zones(site->timezone) : nullptr;
+      const policy::Availability a = policy::ListAvailable(s, who.badge(), who.site(), zone, now);
+      json allowed = json::array();
+      for (const auto& offer : a.allowed) {
+        const domain::ItemState* i = s.FindItem(offer.serial);
+        json o = ItemJson(s, *i, now);
+        o["requirements"] = ReasonsJson(offer.decision.requirements);
+        allowed.push_back(std::move(o));
+      }
+      json withheld = json::array();
+      for (const auto& offer : a.withheld) {
+        const domain::ItemState* i = s.FindItem(offer.serial);
+        json o = ItemJson(s, *i, now);
+        o["reasons"] = ReasonsJson(offer.decision.reasons);
+        withheld.push_back(std::move(o));
+      }
+      json held = json::array();
+      for (const auto& [serial, i] : s.items) {
+        if (i.custody && i.custody->badge == who.badge()) held.push_back(ItemJson(s, i, now));
+      }
+      j = json{{"site", who.site()}, {"allowed", allowed}, {"withheld", withheld}, {"held", held}};
+    });
+    return Json(200, j);
+  }
+
+  HttpResponse SignOut(const HttpRequest& r, const app::Session& who) {
+    auto body = ObjectBody(r);
+    if (!body) return FromStatus(body.error());
+    if (auto s = CheckFields(*body, {"serial"}); !s.ok()) return FromStatus(s);
+    auto serial = StringField(*body, "serial", true);
+    if (!serial) return FromStatus(serial.error());
+    auto o = desk.SignOut(who, *serial);
+    if (!o) return FromStatus(o.error());
+    return OutcomeResponse(*o);
+  }
+
+  HttpResponse Return(const HttpRequest& r, const app::Session& who) {
+    auto body = ObjectBody(r);
+    if (!body) return FromStatus(body.error());
+    if (auto s = CheckFields(*body, {"serial", "problem"}); !s.ok()) return FromStatus(s);
+    auto serial = StringField(*body, "serial", true);
+    if (!serial) return FromStatus(serial.error());
+    auto problem = StringField(*body, "problem", false, 1000);
+    if (!problem) return FromStatus(problem.error());
+    auto o = desk.Return(who, *serial, *problem);
+    if (!o) return FromStatus(o.error());
+    return OutcomeResponse(*o);
+  }
+
+  HttpResponse Problem(const HttpRequest& r, const app::Session& who) {
+    auto body = ObjectBody(r);
+    if (!body) return FromStatus(body.error());
+    if (auto s = CheckFields(*body, {"serial", "description"}); !s.ok()) return FromStatus(s);
+    auto serial = StringField(*body, "serial", true);
+    if (!serial) return FromStatus(serial.error());
+    auto description = StringField(*body, "description", true, 1000);
+    if (!description) return FromStatus(description.error());
+    auto o = desk.ReportProblem(who, *serial, *description);
+    if (!o) return FromStatus(o.error());
+    return OutcomeResponse(*o);
+  }
+
+  HttpResponse Item(const app::Session& who, const std::string& serial) {
+    const domain::Micros now = clock.NowMicros();
+    std::optional<HttpResponse> out;
+    agency.Read([&](const domain::State& s) {
+      const domain::ItemState* i = s.FindItem(serial);
+      // An item outside the caller's sites is as unknown as one that does not exist.
+      if (i == nullptr || !HasRoleAt(s, who, kStaffRoles, i->item.home.site)) {
+        out = Error(404, "not_found", "no item \"" + serial + "\" at your sites");
+        return;
+      }
+      out = Json(200, ItemJson(s, *i, now));
+    });
+    return *out;
+  }
+
+  HttpResponse Board(const app::Session& who) {
+    const domain::Micros now = clock.NowMicros();
+    json rows = json::array();
+    agency.Read([&](const domain::State& s) {
+      std::vector<const domain::ItemState*> out;
+      for (const auto& [serial, i] : s.items) {
+        if (i.custody && HasRoleAt(s, who, kBoardRoles, i.item.home.site)) out.push_back(&i);
+      }
+      std::sort(out.begin(), out.end(), [&](const auto* a, const auto* b) {
+        const bool ao = now >= a->custody->due, bo = now >= b->custody->due;
+        if (ao != bo) return ao;
+        return a->custody->due < b->custody->due;
+      });
+      for (const auto* i : out) rows.push_back(ItemJson(s, *i, now));
+    });
+    return Json(200, json{{"items", rows}});
+  }
+
+  HttpResponse LedgerStatus() {
+    return Json(200, json{{"events", ledger.size()},
+                          {"root", core::HexEncode(core::ByteSpan(ledger.root()))},
+                          {"origin", ledger.meta().origin},
+                          {"public_key", ledger.verifier().VerifierKey()}});
+  }
+
+  HttpResponse Events(const HttpRequest& r, const Caller& caller);
+};
+
+namespace {
+
+// What an event says about where and whom: the sites of its "site" fields and of the items its
+// "serial" fields name, and the badges it names.
+void Collect(const json& j, const domain::State& s, std::set<std::string>& sites,
+             std::set<std::string>& badges) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it->is_string()) {
+        const std::string& v = it->get_ref<const std::string&>();
+        if (it.key() == "site") sites.insert(v);
+        if (it.key() == "badge" || it.key() == "from" || it.key() == "to" ||
+            it.key() == "approver" || it.key() == "by") {
+          badges.insert(v);
+        }
+        if (it.key() == "serial") {
+          if (const domain::ItemState* i = s.FindItem(v)) sites.insert(i->item.home.site);
+        }
+      } else {
+        Collect(*it, s, sites, badges);
+      }
+    }
+  } else if (j.is_array()) {
+    for (const auto& e : j) Collect(e, s, sites, badges);
+  }
+}
+
+class LedgerStream final : public EventStream {
+ public:
+  LedgerStream(Api::Impl& api, std::string token, std::string badge, uint64_t cursor)
+      : api_(api), token_(std::move(token)), badge_(std::move(badge)), cursor_(cursor) {}
+
+  std::optional<std::string> Poll() override {
+    if (!api_.sessions.Alive(token_)) return std::nullopt;
+    const uint64_t size = api_.ledger.size();
+    if (cursor_ >= size) return std::string();
+    const uint64_t end = std::min<uint64_t>(size, cursor_ + api_.options.max_events_per_poll);
+    std::string out;
+    api_.agency.Read([&](const domain::State& s) {
+      const domain::PersonState* me = s.FindPerson(badge_);
+      if (me == nullptr) return;
+      bool staff = false;
+      for (Role r : kStaffRoles) staff = staff || me->person.roles.count(r) > 0;
+      const bool agency_wide =
+          me->person.roles.count(Role::kAdmin) > 0 || me->person.roles.count(Role::kAuditor) > 0;
+      (void)api_.store.ScanEvents(cursor_, end, [&](uint64_t index, core::ByteSpan record) {
+        auto e = ledger::ParseEvent(record);
+        if (!e) return true;
+        json payload = json::parse(e->payload, nullptr, false);
+        if (payload.is_discarded()) payload = json::object();
+        std::set<std::string> sites, badges;
+        Collect(payload, s, sites, badges);
+        bool visible = badges.count(badge_) > 0 || e->actor == "person:" + badge_;
+        if (!visible && staff) {
+          if (me->person.all_sites) {
+            visible = true;
+          } else if (sites.empty()) {
+            visible = agency_wide;
+          } else {
+            for (const std::string& site : sites) visible = visible || me->person.sites.count(site);
+          }
+        }
+        if (!visible) return true;
+        const json data{{"index", index},
+                        {"time", core::FormatUtcMicros(e->time_us)},
+                        {"actor", e->actor},
+                        {"kind", e->kind},
+                        {"payload", payload}};
+        out += "id: " + std::to_string(index) + "\nevent: " + std::string(e->kind) +
+               "\ndata: " + data.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+        return true;
+      });
+    });
+    cursor_ = end;
+    return out;
+  }
+
+ private:
+  Api::Impl& api_;
+  std::string token_;
+  std::string badge_;
+  uint64_t cursor_;
+};
+
+}  // namespace
+
+HttpResponse Api::Impl::Events(const HttpRequest& r, const Caller& caller) {
+  // Resume after Last-Event-ID (the index of the last event received), or ?after=; otherwise
+  // only what happens from now on.
+  std::string after = r.Header("last-event-id");
+  if (after.empty()) {
+    auto q = r.query.find("after");
+    if (q != r.query.end()) after = q->second;
+  }
+  uint64_t cursor = ledger.size();
+  if (!after.empty()) {
+    uint64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(after.data(), after.data() + after.size(), v);
+    if (ec != std::errc() || ptr != after.data() + after.size()) {
+      return Error(400, "invalid_argument",
+                   "Last-Event-ID: \"" + after + "\" is not an event index");
+    }
+    cursor = std::min<uint64_t>(v + 1, ledger.size());
+  }
+  HttpResponse out;
+  out.content_type = "text/event-stream";
+  out.stream = std::make_shared<LedgerStream>(*this, caller.token, caller.session.badge(), cursor);
+  return out;
+}
+
+Api::Api(app::Agency& agency, app::CustodyDesk& desk, ledger::Ledger& ledger,
+         ledger::LedgerStore& store, const core::Clock& clock, app::CustodyDesk::ZoneLookup zones,
+         ApiOptions options)
+    : impl_(std::make_unique<Impl>(agency, desk, ledger, store, clock, std::move(zones), options)) {
+}
+Api::~Api() = default;
+
+HttpResponse Api::Handle(const HttpRequest& request) { return impl_->Handle(request); }
+
+}  // namespace custodian::api

@@ -1,0 +1,71 @@
+// Api: the REST/JSON API under /api/v1 and its route table (docs/openapi.yaml documents it; a test
+// checks the two agree). Pure request → response mapping on top of the app layer: no sockets, so
+// tests and the fuzz target call Handle() directly, and HttpServer serves it.
+//
+// Authentication: POST /api/v1/terminal/login with badge, PIN and site gives a bearer token
+// (SessionTable: 60 s idle, 12 h at most, gone after logout or restart). Authorization: each route
+// names who may call it (anyone; any session; or a set of roles), and data is limited to the
+// caller's site scope. Every refusal the desk makes is already an access.denied event.
+//
+// Errors: {"error": {"code": "…", "message": "one sentence"}} with the status of the Status code
+// (InvalidArgument 400, NotFound 404, FailedPrecondition 409, PermissionDenied 403, Unavailable
+// 503, …); JSON bodies are checked field by field and the message names the field.
+//
+// Thread-safety: Handle may be called from any thread.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http.h"
+#include "api/sessions.h"
+#include "app/agency.h"
+#include "app/custody_desk.h"
+#include "core/clock.h"
+#include "ledger/ledger.h"
+#include "ledger/ledger_store.h"
+
+namespace custodian::api {
+
+// Who may call a route.
+enum class Access {
+  kPublic,   // anyone (health, login)
+  kSession,  // any live session
+  kStaff,    // a session whose person has one of Route::roles at the site in question
+};
+
+struct Route {
+  std::string_view method;
+  std::string_view pattern;  // "/api/v1/items/{serial}"
+  Access access;
+  std::set<domain::Role> roles;  // for kStaff
+  std::string_view summary;
+};
+
+// The route table, in the order it is matched and documented.
+const std::vector<Route>& Routes();
+
+struct ApiOptions {
+  SessionTable::Limits sessions;
+  size_t max_events_per_poll = 500;  // an event stream sends at most this many at once
+};
+
+class Api {
+ public:
+  Api(app::Agency& agency, app::CustodyDesk& desk, ledger::Ledger& ledger,
+      ledger::LedgerStore& store, const core::Clock& clock, app::CustodyDesk::ZoneLookup zones,
+      ApiOptions options);
+  ~Api();
+
+  HttpResponse Handle(const HttpRequest& request);
+
+  struct Impl;  // public only so that api.cc's event stream can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace custodian::api

@@ -1,0 +1,328 @@
+#include "api/http_server.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace custodian::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// An event stream waiting for news, on its connection's strand.
+struct Waiter {
+  explicit Waiter(asio::strand<asio::io_context::executor_type> s) : strand(s), timer(s) {}
+  asio::strand<asio::io_context::executor_type> strand;
+  asio::steady_timer timer;
+  bool notified = false;  // on the strand
+};
+
+std::string ErrorBody(std::string_view code, std::string_view message) {
+  std::string out = R"({"error":{"code":")";
+  out += code;
+  out += R"(","message":")";
+  for (char c : message) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
+  }
+  out += "\"}}";
+  return out;
+}
+
+// The request as the API sees it (path and query still to be parsed from the target).
+HttpRequest Convert(http::request<http::string_body>& req) {
+  HttpRequest in;
+  in.method = std::string(req.method_string());
+  in.body = std::move(req.body());
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    in.headers[name] = std::string(field.value());
+  }
+  return in;
+}
+
+std::string_view TargetOf(const http::request<http::string_body>& req) {
+  return std::string_view(req.target().data(), req.target().size());
+}
+
+// The sentence for a parse error, as the client gets it.
+std::string ParseErrorSentence(const beast::error_code& ec, const ServerOptions& options) {
+  if (ec == http::error::body_limit) {
+    return "the request body is larger than " + std::to_string(options.body_limit) + " bytes";
+  }
+  if (ec == http::error::header_limit) {
+    return "the request header is larger than " + std::to_string(options.header_limit) + " bytes";
+  }
+  return "malformed HTTP request: " + ec.message();
+}
+
+}  // namespace
+
+core::Result<HttpRequest> ParseRequest(std::string_view bytes, const ServerOptions& options) {
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(static_cast<uint32_t>(options.header_limit));
+  parser.body_limit(options.body_limit);
+  parser.eager(true);
+  beast::error_code ec;
+  size_t used = 0;
+  while (!ec && !parser.is_done() && used < bytes.size()) {
+    used += parser.put(asio::buffer(bytes.data() + used, bytes.size() - used), ec);
+    if (ec == http::error::need_more) {
+      ec = {};
+      break;
+    }
+  }
+  // A request's end is given by its Content-Length or chunks, never by the end of the bytes.
+  if (!ec && !parser.is_done()) {
+    return core::InvalidArgumentError("an incomplete request (it ends before its header or body)");
+  }
+  if (ec) return core::InvalidArgumentError(ParseErrorSentence(ec, options));
+  http::request<http::string_body> req = parser.release();
+  HttpRequest in = Convert(req);
+  CUSTODIAN_RETURN_IF_ERROR(ParseTarget(TargetOf(req), in));
+  return in;
+}
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  ServerOptions options;
+  Handler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> in_flight{0};
+  std::atomic<uint64_t> served{0};
+  std::mutex mu;  // guards waiters
+  std::set<std::shared_ptr<Waiter>> waiters;
+  std::once_flag stop_once;
+
+  void WakeAll() {
+    std::lock_guard l(mu);
+    for (const auto& w : waiters) {
+      asio::post(w->strand, [w] {
+        w->notified = true;
+        w->timer.cancel();
+      });
+    }
+  }
+
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (stopping || ec == asio::error::operation_aborted) co_return;
+        continue;  // e.g. too many open files: keep serving the others
+      }
+      auto strand = asio::make_strand(ioc);
+      asio::co_spawn(strand, Connection(beast::tcp_stream(std::move(socket)), strand),
+                     asio::detached);
+    }
+  }
+
+  static HttpResponse Plain(int status, std::string_view code, std::string_view message) {
+    HttpResponse r;
+    r.status = status;
+    r.body = ErrorBody(code, message);
+    return r;
+  }
+
+  template <typename Body>
+  static void Decorate(http::response<Body>& res, const HttpResponse& r) {
+    res.set(http::field::server, "custodian");
+    res.set(http::field::content_type, r.content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : r.headers) res.insert(name, value);
+  }
+
+  asio::awaitable<void> Connection(beast::tcp_stream stream,
+                                   asio::strand<asio::io_context::executor_type> strand) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      if (stopping) break;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<uint32_t>(options.header_limit));
+      parser.body_limit(options.body_limit);
+      stream.expires_after(options.request_timeout);
+      beast::error_code ec;
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+          ec == asio::error::eof) {
+        break;
+      }
+      if (ec) {
+        HttpResponse bad;
+        if (ec == http::error::body_limit) {
+          bad = Plain(
+              413, "body_too_large",
+              "the request body is larger than " + std::to_string(options.body_limit) + " bytes");
+        } else if (ec == http::error::header_limit) {
+          bad = Plain(431, "header_too_large",
+                      "the request header is larger than " + std::to_string(options.header_limit) +
+                          " bytes");
+        } else {
+          bad = Plain(400, "bad_request", "malformed HTTP request: " + ec.message());
+        }
+        http::response<http::string_body> res{static_cast<http::status>(bad.status), 11};
+        Decorate(res, bad);
+        res.body() = bad.body;
+        res.keep_alive(false);
+        res.prepare_payload();
+        stream.expires_after(options.request_timeout);
+        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        break;
+      }
+      http::request<http::string_body> req = parser.release();
+      ++in_flight;
+      HttpRequest in = Convert(req);
+      beast::error_code peer_ec;
+      const auto endpoint = stream.socket().remote_endpoint(peer_ec);
+      if (!peer_ec) in.peer = endpoint.address().to_string();
+      HttpResponse out;
+      if (core::Status t =
+              ParseTarget(std::string_view(req.target().data(), req.target().size()), in);
+          !t.ok()) {
+        out = Plain(400, "bad_request", t.message());
+      } else {
+        try {
+          out = handler(in);
+        } catch (const std::exception& e) {
+          out = Plain(500, "internal", std::string("internal error: ") + e.what());
+        }
+      }
+      ++served;
+      if (out.stream) {
+        --in_flight;
+        co_await Stream(stream, strand, req.version(), out);
+        break;
+      }
+      http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
+      Decorate(res, out);
+      res.body() = std::move(out.body);
+      res.keep_alive(req.keep_alive() && !stopping);
+      res.prepare_payload();
+      stream.expires_after(options.request_timeout);
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      --in_flight;
+      if (ec || !res.keep_alive()) break;
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> Stream(beast::tcp_stream& stream,
+                               asio::strand<asio::io_context::executor_type> strand,
+                               unsigned version, HttpResponse& out) {
+    http::response<http::empty_body> res{static_cast<http::status>(out.status), version};
+    Decorate(res, out);
+    res.keep_alive(false);  // the stream ends with the connection
+    beast::error_code ec;
+    http::response_serializer<http::empty_body> sr{res};
+    stream.expires_after(options.request_timeout);
+    co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    auto waiter = std::make_shared<Waiter>(strand);
+    {
+      std::lock_guard l(mu);
+      waiters.insert(waiter);
+    }
+    for (;;) {
+      if (stopping) break;
+      std::optional<std::string> text = out.stream->Poll();
+      if (!text) break;
+      if (text->empty() && !waiter->notified) {
+        waiter->timer.expires_after(options.heartbeat);
+        co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!waiter->notified && !stopping) {
+          *text = ": heartbeat\n\n";
+        } else {
+          waiter->notified = false;
+          continue;
+        }
+      }
+      waiter->notified = false;
+      if (text->empty()) continue;
+      stream.expires_after(options.request_timeout);
+      co_await asio::async_write(stream, asio::buffer(*text),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
+    std::lock_guard l(mu);
+    waiters.erase(waiter);
+  }
+
+  void StopNow() {
+    std::call_once(stop_once, [this] {
+      stopping = true;
+      asio::post(ioc, [this] {
+        beast::error_code ignored;
+        acceptor.close(ignored);
+      });
+      WakeAll();
+      const auto deadline = std::chrono::steady_clock::now() + options.grace;
+      while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      ioc.stop();
+      for (std::thread& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    });
+  }
+};
+
+core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options,
+                                                            Handler handler) {
+  auto impl = std::make_shared<Impl>();
+  impl->options = std::move(options);
+  impl->handler = std::move(handler);
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(impl->options.address, ec);
+  if (ec) {
+    return core::InvalidArgumentError("\"" + impl->options.address +
+                                      "\" is not an IP address to listen on");
+  }
+  const tcp::endpoint endpoint{address, impl->options.port};
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return core::UnavailableError("cannot listen on " + impl->options.address + ":" +
+                                  std::to_string(impl->options.port) + ": " + ec.message());
+  }
+  asio::co_spawn(impl->ioc, impl->Accept(), asio::detached);
+  const int n = std::max(1, impl->options.threads);
+  for (int i = 0; i < n; ++i) {
+    impl->threads.emplace_back([raw = impl.get()] { raw->ioc.run(); });
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpServer::~HttpServer() { Stop(); }
+
+uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  const auto e = impl_->acceptor.local_endpoint(ec);
+  return ec ? impl_->options.port : e.port();
+}
+void HttpServer::Notify() { impl_->WakeAll(); }
+void HttpServer::Stop() { impl_->StopNow(); }
+uint64_t HttpServer::RequestsServed() const { return impl_->served.load(); }
+
+}  // namespace custodian::api

@@ -1,0 +1,69 @@
+// HttpServer: the HTTP/1.1 transport of `custodian serve` — Boost.Beast over Asio, C++20
+// coroutines, one strand per connection on a small thread pool. It knows nothing of the API: each
+// complete request becomes an HttpRequest handed to the Handler, whose HttpResponse goes back
+// (keep-alive when the client asks for it). A response with a stream is served as
+// text/event-stream until the stream ends, the client leaves or the server stops.
+//
+// Hardening at the transport: a request's header is limited (431), its body too (413), and the
+// whole request must arrive within request_timeout of the previous answer (or of connecting):
+// a slow or idle client is dropped. Malformed HTTP gets a 400 with a sentence and the connection
+// closes. Responses carry no-store and nosniff headers.
+//
+// Stop(): stops accepting, lets requests being handled finish (up to grace), ends event streams,
+// then closes everything. The destructor stops.
+//
+// Thread-safety: Notify() and Stop() may be called from any thread, the Handler is called from the
+// pool's threads concurrently and must be thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "api/http.h"
+#include "core/result.h"
+
+namespace custodian::api {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;  // 0: a free port (see HttpServer::port())
+  int threads = 4;    // handlers may block (a PIN check, an fsync): more threads than cores
+  size_t header_limit = 8 * 1024;
+  size_t body_limit = 64 * 1024;
+  std::chrono::milliseconds request_timeout{10'000};
+  std::chrono::milliseconds heartbeat{15'000};  // an SSE comment line when nothing happened
+  std::chrono::milliseconds grace{5'000};       // Stop(): how long in-flight requests may take
+};
+
+// Parses one complete HTTP/1.1 request from `bytes` with the same Beast parser, limits and
+// conversion the server uses (for the fuzz target and tests): InvalidArgument with the sentence a
+// client would get (413/431 cases included) when it is not one.
+core::Result<HttpRequest> ParseRequest(std::string_view bytes, const ServerOptions& options);
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  // Listens and starts serving; Unavailable when the address cannot be bound.
+  static core::Result<std::unique_ptr<HttpServer>> Start(ServerOptions options, Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  uint16_t port() const;
+  // Something new happened (the ledger grew): every event stream polls now.
+  void Notify();
+  void Stop();
+  // Requests answered so far (for tests and metrics).
+  uint64_t RequestsServed() const;
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace custodian::api

@@ -1,0 +1,474 @@
+// The HTTP/JSON API over real HTTP on loopback: api::Api served by api::HttpServer, on a real
+// SQLite ledger and vault, real Argon2id (cheapest parameters) and the system tzdb. The lockers
+// are the recording fake (the simulator end to end is serve_e2e_test.cc): what the hardware sees is
+// reported to the desk by the test.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "api/api.h"
+#include "api/http_server.h"
+#include "app/agency.h"
+#include "app/custody_desk.h"
+#include "store/argon2_pins.h"
+#include "store/sqlite/sqlite_credential_vault.h"
+#include "store/tzdb_zones.h"
+#include "testing/fake_locker_controller.h"
+#include "testing/http_client.h"
+#include "testing/ledger_fixture.h"
+
+namespace custodian {
+namespace {
+
+using domain::CompartmentKey;
+using domain::Micros;
+using domain::Role;
+using nlohmann::json;
+using testing::HttpClient;
+using testing::HttpResult;
+
+constexpr Micros kSecond = 1'000'000;
+constexpr Micros kTuesdayMorning = 1'795'532'400LL * kSecond;  // 10:00 in New York
+
+const CompartmentKey kRadioBay{"HQ", "A", "1"};
+const CompartmentKey kCewBay{"HQ", "A", "2"};
+const CompartmentKey kNorthBay{"NORTH", "A", "1"};
+const std::string kRadioTag = "E28011700000020000000001";
+const std::string kCewTag = "E28011700000020000000002";
+const std::string kNorthTag = "E28011700000020000000003";
+
+domain::Person MakePerson(std::string badge, std::set<Role> roles, std::set<std::string> sites,
+                          std::map<std::string, domain::Date> certs = {}) {
+  domain::Person p;
+  p.badge = badge;
+  p.name = "Person " + badge;
+  p.roles = std::move(roles);
+  p.all_sites = sites.count("*") > 0;
+  if (!p.all_sites) p.sites = std::move(sites);
+  p.certifications = std::move(certs);
+  return p;
+}
+
+std::vector<domain::DomainEvent> World() {
+  using namespace domain;
+  const Date valid = *ParseDate("2027-06-30");
+  const Date expired = *ParseDate("2026-11-01");
+  return {
+      SiteDefined{{"HQ", "Headquarters", "America/New_York"}},
+      SiteDefined{{"NORTH", "North Station", "America/Chicago"}},
+      CompartmentDefined{{kRadioBay, CompartmentSize::kSmall, {Feature::kRfid}}},
+      CompartmentDefined{{kCewBay, CompartmentSize::kSmall, {Feature::kRfid}}},
+      CompartmentDefined{{kNorthBay, CompartmentSize::kSmall, {Feature::kRfid}}},
+      ItemTypeDefined{{"RADIO", Category::kRadio, {}, 12, false, false, 0, 0}},
+      ItemTypeDefined{{"CEW", Category::kLessLethal, {"CEW"}, 10, false, false, 0, 0}},
+      ItemDefined{{"R-1", "RADIO", kRadioTag, kRadioBay, 0}},
+      ItemDefined{{"T-7", "CEW", kCewTag, kCewBay, 0}},
+      ItemDefined{{"N-1", "RADIO", kNorthTag, kNorthBay, 0}},
+      PersonDefined{MakePerson("1001", {Role::kOfficer}, {"HQ"}, {{"CEW", valid}}), true},
+      PersonDefined{MakePerson("1002", {Role::kOfficer}, {"HQ"}, {{"CEW", expired}}), true},
+      PersonDefined{MakePerson("2001", {Role::kSupervisor}, {"HQ"}), true},
+      PersonDefined{MakePerson("3001", {Role::kArmorer}, {"*"}), true},
+      PersonDefined{MakePerson("5001", {Role::kAdmin}, {"*"}), true},
+      PersonDefined{MakePerson("6001", {Role::kAuditor}, {"*"}), true},
+      PersonDefined{MakePerson("7001", {Role::kEmergency}, {"HQ"}), true},
+      PersonDefined{MakePerson("8001", {Role::kEvidenceCustodian}, {"HQ"}), true},
+      PersonDefined{MakePerson("9001", {Role::kOfficer}, {"NORTH"}), true},
+  };
+}
+const char* const kBadges[] = {"1001", "1002", "2001", "3001", "5001",
+                               "6001", "7001", "8001", "9001"};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start({}); }
+
+  void Start(api::ServerOptions options) {
+    f_.clock().Set(kTuesdayMorning);
+    ASSERT_TRUE(f_.Open().ok());
+    auto a = app::Agency::Open(f_.ledger(), f_.store());
+    ASSERT_TRUE(a) << a.error().ToString();
+    agency_ = std::move(*a);
+    ASSERT_TRUE(agency_->Record("admin:test", World()).ok());
+    auto v = store::SqliteCredentialVault::Open(f_.dir().file("credentials.db"));
+    ASSERT_TRUE(v) << v.error().ToString();
+    vault_ = std::move(*v);
+    std::vector<std::pair<std::string, std::string>> pins;
+    for (const char* badge : kBadges) {
+      pins.emplace_back(badge, *hasher_.Hash(std::string(badge) + "9"));  // PIN: badge + "9"
+    }
+    ASSERT_TRUE(vault_->PutPinHashes(pins).ok());
+    auto zones = [](std::string_view name) -> const domain::TimeZone* {
+      auto z = store::FindZone(name);
+      return z ? *z : nullptr;
+    };
+    desk_ = std::make_unique<app::CustodyDesk>(*agency_, controller_, *vault_, hasher_, f_.clock(),
+                                               zones);
+    api_ = std::make_unique<api::Api>(*agency_, *desk_, f_.ledger(), f_.store(), f_.clock(), zones,
+                                      api::ApiOptions{});
+    auto s = api::HttpServer::Start(options,
+                                    [this](const api::HttpRequest& r) { return api_->Handle(r); });
+    ASSERT_TRUE(s) << s.error().ToString();
+    server_ = std::move(*s);
+    agency_->SetOnRecorded([this] { server_->Notify(); });
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (agency_) agency_->SetOnRecorded(nullptr);
+  }
+
+  HttpClient Client() const { return HttpClient(server_->port()); }
+
+  // A client logged in at a terminal of `site` as `badge`.
+  HttpClient As(const std::string& badge, const std::string& site = "HQ") {
+    HttpClient c = Client();
+    const HttpResult r =
+        c.Post("/api/v1/terminal/login",
+               json{{"badge", badge}, {"pin", badge + "9"}, {"site", site}}.dump());
+    EXPECT_EQ(r.status, 200) << badge << ": " << r.body << r.error;
+    if (r.status == 200) c.SetToken(json::parse(r.body).at("token").get<std::string>());
+    return c;
+  }
+
+  std::vector<std::string> KindsSince(uint64_t from) {
+    std::vector<std::string> kinds;
+    EXPECT_TRUE(f_.store()
+                    .ScanEvents(from, UINT64_MAX,
+                                [&](uint64_t, core::ByteSpan record) {
+                                  auto e = ledger::ParseEvent(record);
+                                  if (e) kinds.emplace_back(e->kind);
+                                  return true;
+                                })
+                    .ok());
+    return kinds;
+  }
+
+  void Door(const CompartmentKey& c, bool closed, std::vector<std::string> tags) {
+    app::CompartmentReading r;
+    r.compartment = c;
+    r.door_closed = closed;
+    r.tags = std::move(tags);
+    ASSERT_TRUE(desk_->OnReading(r).ok());
+  }
+
+  static json Body(const HttpResult& r) {
+    json j = json::parse(r.body, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r.body;
+    return j;
+  }
+  static std::string ErrorMessage(const HttpResult& r) {
+    json j = Body(r);
+    return j.contains("error") ? j["error"].value("message", "") : "";
+  }
+
+  testing::LedgerFixture f_{"agency"};
+  std::unique_ptr<app::Agency> agency_;
+  std::unique_ptr<store::SqliteCredentialVault> vault_;
+  store::Argon2PinHasher hasher_{store::Argon2PinHasher::Cheapest()};
+  testing::FakeLockerController controller_;
+  std::unique_ptr<app::CustodyDesk> desk_;
+  std::unique_ptr<api::Api> api_;
+  std::unique_ptr<api::HttpServer> server_;
+};
+
+// ---- the basics -------------------------------------------------------------------------------
+
+TEST_F(ApiTest, HealthSaysHowManyEventsTheLedgerHolds) {
+  const HttpResult r = Client().Get("/healthz");
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(Body(r)["events"], f_.ledger().size());
+  EXPECT_EQ(r.headers.at("content-type"), "application/json");
+  EXPECT_EQ(r.headers.at("cache-control"), "no-store");
+}
+
+TEST_F(ApiTest, UnknownPathsAndMethodsAreNamedIn404And405) {
+  const HttpResult missing = Client().Get("/api/v1/nothing-here");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(ErrorMessage(missing), "no such endpoint: /api/v1/nothing-here");
+  const HttpResult wrong = Client().Send("DELETE", "/healthz", "", {});
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(ErrorMessage(wrong), "DELETE is not allowed on /healthz");
+}
+
+// ---- terminal login ---------------------------------------------------------------------------
+
+TEST_F(ApiTest, AWrongPinIs401WithTheTerminalsSentenceAndALedgerEvent) {
+  const uint64_t before = f_.ledger().size();
+  const HttpResult r =
+      Client().Post("/api/v1/terminal/login", R"({"badge":"1001","pin":"0000","site":"HQ"})");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(Body(r)["error"]["code"], "wrong_pin");
+  EXPECT_THAT(KindsSince(before), ::testing::ElementsAre("login.failed"));
+}
+
+TEST_F(ApiTest, ALoginGivesA256BitTokenThatLogoutEnds) {
+  HttpClient officer = As("1001");
+  EXPECT_EQ(officer.Get("/api/v1/terminal/items").status, 200);
+  EXPECT_EQ(officer.Post("/api/v1/terminal/logout", "{}").status, 200);
+  const HttpResult after = officer.Get("/api/v1/terminal/items");
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(ErrorMessage(after), "the session has ended: log in again");
+}
+
+TEST_F(ApiTest, TheTokenIs64HexDigits) {
+  const HttpResult r =
+      Client().Post("/api/v1/terminal/login", R"({"badge":"1001","pin":"10019","site":"HQ"})");
+  ASSERT_EQ(r.status, 200);
+  const std::string token = Body(r)["token"];
+  EXPECT_EQ(token.size(), 64u);
+  EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos);
+}
+
+TEST_F(ApiTest, ATerminalSessionEndsAfter60SecondsIdle) {
+  HttpClient officer = As("1001");
+  f_.clock().Advance(59 * kSecond);
+  EXPECT_EQ(officer.Get("/api/v1/terminal/items").status, 200);  // used: the 60 s start again
+  f_.clock().Advance(59 * kSecond);
+  EXPECT_EQ(officer.Get("/api/v1/terminal/items").status, 200);
+  f_.clock().Advance(60 * kSecond);
+  EXPECT_EQ(officer.Get("/api/v1/terminal/items").status, 401);
+}
+
+TEST_F(ApiTest, NoTokenOrAMadeUpOneIs401WithWwwAuthenticate) {
+  const HttpResult none = Client().Get("/api/v1/terminal/items");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.headers.at("www-authenticate"), "Bearer");
+  HttpClient forger = Client();
+  forger.SetToken(std::string(64, 'a'));
+  EXPECT_EQ(forger.Get("/api/v1/terminal/items").status, 401);
+}
+
+// ---- the terminal's work ----------------------------------------------------------------------
+
+TEST_F(ApiTest, AnOfficerSeesWhatTheyMayTakeAndWhatIsWithheldWithTheReason) {
+  const HttpResult r = As("1002").Get("/api/v1/terminal/items");
+  ASSERT_EQ(r.status, 200);
+  const json j = Body(r);
+  ASSERT_EQ(j["allowed"].size(), 1u);
+  EXPECT_EQ(j["allowed"][0]["serial"], "R-1");
+  ASSERT_EQ(j["withheld"].size(), 1u);
+  EXPECT_EQ(j["withheld"][0]["serial"], "T-7");
+  EXPECT_EQ(j["withheld"][0]["reasons"][0]["code"], "certification_expired");
+  EXPECT_THAT(j["withheld"][0]["reasons"][0]["sentence"].get<std::string>(),
+              ::testing::HasSubstr("certification"));
+}
+
+TEST_F(ApiTest, SignOutOpensTheDoorAndCustodyBeginsWhenTheItemLeft) {
+  HttpClient officer = As("1001");
+  const HttpResult r = officer.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["granted"], true);
+  EXPECT_EQ(Body(r)["compartment"], (json{{"site", "HQ"}, {"bank", "A"}, {"compartment", "1"}}));
+  ASSERT_EQ(controller_.commands().size(), 1u);
+  EXPECT_EQ(controller_.commands()[0].what, "unlock");
+  Door(kRadioBay, false, {kRadioTag});
+  Door(kRadioBay, true, {});
+  const json held = Body(officer.Get("/api/v1/terminal/items"))["held"];
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0]["serial"], "R-1");
+  EXPECT_EQ(held[0]["state"], "out");
+  EXPECT_EQ(held[0]["custody"]["badge"], "1001");
+
+  const HttpResult back = officer.Post("/api/v1/terminal/return", R"({"serial":"R-1"})");
+  ASSERT_EQ(back.status, 200) << back.body;
+  Door(kRadioBay, false, {});
+  Door(kRadioBay, true, {kRadioTag});
+  EXPECT_TRUE(Body(officer.Get("/api/v1/terminal/items"))["held"].empty());
+}
+
+TEST_F(ApiTest, ADeniedSignOutIs403WithItsReasonsAndAnAccessDeniedEvent) {
+  HttpClient lapsed = As("1002");
+  const uint64_t before = f_.ledger().size();
+  const HttpResult r = lapsed.Post("/api/v1/terminal/signout", R"({"serial":"T-7"})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(Body(r)["granted"], false);
+  EXPECT_EQ(Body(r)["reasons"][0]["code"], "certification_expired");
+  EXPECT_THAT(KindsSince(before), ::testing::ElementsAre("access.denied"));
+  EXPECT_TRUE(controller_.commands().empty());
+}
+
+TEST_F(ApiTest, AProblemReportQuarantinesTheItem) {
+  HttpClient officer = As("1001");
+  ASSERT_EQ(officer.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 200);
+  Door(kRadioBay, false, {kRadioTag});
+  Door(kRadioBay, true, {});
+  const HttpResult r = officer.Post("/api/v1/terminal/problem",
+                                    R"({"serial":"R-1","description":"antenna snapped"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json item = Body(As("2001").Get("/api/v1/items/R-1"));
+  EXPECT_EQ(item["quarantined"], true);
+  EXPECT_EQ(item["quarantine_reason"], "antenna snapped");
+}
+
+// ---- bad input: a clear 4xx, nothing changed but an event at most ------------------------------
+
+TEST_F(ApiTest, BadBodiesAreRefusedNamingTheField) {
+  HttpClient officer = As("1001");
+  const uint64_t before = f_.ledger().size();
+  struct Case {
+    std::string body;
+    std::string content_type;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"{\"serial\":", "application/json", "the body is not valid JSON"},
+      {"[1,2]", "application/json", "the body must be a JSON object"},
+      {"{}", "application/json", "serial: missing"},
+      {R"({"serial":7})", "application/json", "serial: must be a string"},
+      {R"({"serial":""})", "application/json", "serial: empty"},
+      {R"({"serial":"R-1","colour":"red"})", "application/json", "colour: unknown field"},
+      {R"({"serial":"R-1"})", "text/plain",
+       "the body must be JSON (Content-Type: application/json)"},
+  };
+  for (const Case& c : cases) {
+    const HttpResult r = officer.Send("POST", "/api/v1/terminal/signout", c.body,
+                                      {{"Content-Type", c.content_type}});
+    EXPECT_EQ(r.status, 400) << c.body;
+    EXPECT_EQ(ErrorMessage(r), c.message) << c.body;
+  }
+  EXPECT_TRUE(KindsSince(before).empty());
+  EXPECT_TRUE(controller_.commands().empty());
+}
+
+TEST_F(ApiTest, AnOversizedBodyIs413AndAnOversizedHeaderIs431) {
+  HttpClient officer = As("1001");
+  const std::string big = R"({"serial":")" + std::string(70 * 1024, 'x') + "\"}";
+  EXPECT_EQ(officer.Post("/api/v1/terminal/signout", big).status, 413);
+  EXPECT_EQ(officer.Get("/healthz", {{"X-Padding", std::string(9 * 1024, 'p')}}).status, 431);
+  EXPECT_TRUE(controller_.commands().empty());
+}
+
+TEST_F(ApiTest, MalformedHttpIs400) {
+  const HttpResult r =
+      Client().Raw("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n");
+  EXPECT_EQ(r.status, 400);
+  const HttpResult target = Client().Raw("GET healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(target.status, 400);
+  EXPECT_THAT(target.body, ::testing::HasSubstr("must start with '/'"));
+}
+
+// ---- roles and sites --------------------------------------------------------------------------
+
+TEST_F(ApiTest, StaffRoutesRefuseOfficersAndShowOnlyTheCallersSites) {
+  HttpClient officer = As("1001");
+  const HttpResult refused = officer.Get("/api/v1/custody");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_THAT(ErrorMessage(refused), ::testing::HasSubstr("supervisor"));
+  HttpClient supervisor = As("2001");  // HQ only
+  EXPECT_EQ(supervisor.Get("/api/v1/items/R-1").status, 200);
+  EXPECT_EQ(supervisor.Get("/api/v1/items/N-1").status, 404);  // NORTH: not theirs to see
+  EXPECT_EQ(As("6001").Get("/api/v1/items/N-1").status, 200);  // the auditor sees every site
+}
+
+TEST_F(ApiTest, TheCustodyBoardListsItemsOutOverdueFirst) {
+  HttpClient officer = As("1001");
+  ASSERT_EQ(officer.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 200);
+  Door(kRadioBay, false, {kRadioTag});
+  Door(kRadioBay, true, {});
+  ASSERT_EQ(officer.Post("/api/v1/terminal/signout", R"({"serial":"T-7"})").status, 200);
+  Door(kCewBay, false, {kCewTag});
+  Door(kCewBay, true, {});
+  f_.clock().Advance(11 * 3600 * kSecond);  // the CEW (10 h) is overdue, the radio (12 h) not
+  const json board = Body(As("2001").Get("/api/v1/custody"))["items"];
+  ASSERT_EQ(board.size(), 2u);
+  EXPECT_EQ(board[0]["serial"], "T-7");
+  EXPECT_EQ(board[0]["custody"]["overdue"], true);
+  EXPECT_EQ(board[1]["serial"], "R-1");
+  EXPECT_EQ(board[1]["custody"]["overdue"], false);
+}
+
+// ---- server-sent events -----------------------------------------------------------------------
+
+TEST_F(ApiTest, TheEventStreamShowsASignOutWithinASecond) {
+  const HttpResult login =
+      Client().Post("/api/v1/terminal/login", R"({"badge":"2001","pin":"20019","site":"HQ"})");
+  const std::string token = Body(login)["token"];
+  testing::EventCollector stream(server_->port(), token);
+  HttpClient officer = As("1001");
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(officer.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 200);
+  EXPECT_TRUE(stream.WaitFor([](const auto& e) { return e.event == "signout.granted"; },
+                             std::chrono::seconds(1)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_TRUE(stream.Connected());
+  const auto events = stream.Events();
+  ASSERT_FALSE(events.empty());
+  const json data = json::parse(events.back().data);
+  EXPECT_EQ(data["payload"]["serial"], "R-1");
+  EXPECT_EQ(std::to_string(data["index"].get<uint64_t>()), events.back().id);
+}
+
+TEST_F(ApiTest, AnOfficersStreamShowsOnlyTheirOwnEvents) {
+  const HttpResult login =
+      Client().Post("/api/v1/terminal/login", R"({"badge":"1002","pin":"10029","site":"HQ"})");
+  testing::EventCollector mine(server_->port(), Body(login)["token"]);
+  HttpClient other = As("1001");
+  ASSERT_EQ(other.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 200);
+  HttpClient me = As("1002");
+  EXPECT_EQ(me.Post("/api/v1/terminal/signout", R"({"serial":"T-7"})").status, 403);
+  ASSERT_TRUE(mine.WaitFor([](const auto& e) { return e.event == "access.denied"; },
+                           std::chrono::seconds(2)));
+  for (const auto& e : mine.Events()) {
+    EXPECT_THAT(e.data, ::testing::HasSubstr("1002")) << e.event;
+    EXPECT_NE(e.event, "signout.granted");
+  }
+}
+
+TEST_F(ApiTest, AStreamResumesAfterLastEventId) {
+  HttpClient auditor = As("6001");
+  const uint64_t mark = f_.ledger().size() - 1;  // the auditor's login.succeeded
+  HttpClient officer = As("1001");
+  ASSERT_EQ(officer.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 200);
+  int status = 0;
+  const auto events = auditor.ReadEvents(
+      "/api/v1/events", {{"Last-Event-ID", std::to_string(mark)}},
+      [](const auto& got) { return got.size() >= 2; }, std::chrono::seconds(2), &status);
+  EXPECT_EQ(status, 200);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].id, std::to_string(mark + 1));
+  EXPECT_EQ(events[0].event, "login.succeeded");
+  EXPECT_EQ(events[1].event, "signout.granted");
+  const HttpResult bad = auditor.Get("/api/v1/events", {{"Last-Event-ID", "yesterday"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(ErrorMessage(bad), ::testing::HasSubstr("Last-Event-ID"));
+}
+
+// ---- the transport ----------------------------------------------------------------------------
+
+class SlowClientTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    api::ServerOptions o;
+    o.request_timeout = std::chrono::milliseconds(300);
+    Start(o);
+  }
+};
+
+TEST_F(SlowClientTest, AClientThatDoesNotFinishItsRequestInTimeIsDropped) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(server_->port());
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const std::string part = "GET /healthz HTTP/1.1\r\nHost: x\r\n";  // never finished
+  ASSERT_GT(::send(fd, part.data(), part.size(), MSG_NOSIGNAL), 0);
+  const auto start = std::chrono::steady_clock::now();
+  char buf[64];
+  const ssize_t n = ::recv(fd, buf, sizeof buf, 0);  // blocks until the server closes
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  EXPECT_EQ(n, 0);
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(3));
+  EXPECT_EQ(Client().Get("/healthz").status, 200);  // the others are still served
+}
+
+}  // namespace
+}  // namespace custodian
