@@ -11,6 +11,7 @@
 #include "app/agency.h"
 #include "app/csv_import.h"
 #include "app/demo_agency.h"
+#include "app/staff_logins.h"
 #include "core/clock.h"
 #include "core/csv.h"
 #include "data_dir.h"
@@ -18,6 +19,7 @@
 #include "store/argon2_pins.h"
 #include "store/files.h"
 #include "store/sqlite/sqlite_credential_vault.h"
+#include "store/totp.h"
 #include "store/tzdb_zones.h"
 
 namespace custodian::cli {
@@ -210,6 +212,26 @@ int RunDemoSeed(const std::string& data) {
     return Fail(s.Annotate("demo seed"));
   }
 
+  // Dashboard logins for the demo staff, all with the demo password and TOTP secret.
+  {
+    auto vault = store::SqliteCredentialVault::Open((fs::path(data) / "credentials.db").string());
+    if (!vault) return Fail(vault.error());
+    store::Argon2PinHasher hasher;
+    store::Totp totp;
+    app::StaffLogins staff(*o->agency, **vault, hasher, totp, o->dir->clock);
+    const domain::State seeded = o->agency->Snapshot();
+    for (const app::DemoCredential& c : demo.credentials) {
+      const domain::PersonState* p = seeded.FindPerson(c.badge);
+      if (p == nullptr ||
+          std::none_of(p->person.roles.begin(), p->person.roles.end(), domain::IsStaffRole)) {
+        continue;
+      }
+      auto enrolled = staff.Enroll("cli:demo-seed", c.badge, std::string(app::kDemoStaffPassword),
+                                   std::string(app::kDemoTotpSecret));
+      if (!enrolled) return Fail(enrolled.error().Annotate("demo staff login " + c.badge));
+    }
+  }
+
   const domain::State state = o->agency->Snapshot();
   std::set<std::pair<std::string, std::string>> banks;
   for (const auto& [key, c] : state.compartments) banks.emplace(key.site, key.bank);
@@ -227,7 +249,11 @@ int RunDemoSeed(const std::string& data) {
             << " items quarantined (" << events.size() << " events, " << std::fixed
             << std::setprecision(1) << seconds << " s)\n\n";
   std::cout << "demo credentials: every demo person's PIN is " << app::kDemoPin
-            << " (demo only; a real import generates one PIN per person)\n";
+            << " (demo only; a real import generates one PIN per person)\n"
+            << "dashboard: staff log in with their badge, the password " << app::kDemoStaffPassword
+            << " and the one-time code of the TOTP secret " << app::kDemoTotpSecret
+            << "\n  (`custodian staff code --secret " << app::kDemoTotpSecret
+            << "` prints the current code)\n";
   auto row = [](std::string_view badge, std::string_view name, std::string_view role,
                 std::string_view sites, std::string_view item, std::string_view what) {
     std::cout << "  " << std::left << std::setw(6) << badge << std::setw(20) << name

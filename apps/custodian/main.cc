@@ -18,6 +18,7 @@
 #include "ledger/verifier.h"
 #include "serve_command.h"
 #include "sim_command.h"
+#include "staff_command.h"
 #include "store/files.h"
 #include "store/sqlite/sqlite_ledger_store.h"
 
@@ -168,6 +169,18 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--banks-out", sim_args.banks_out,
                       "Also write the bank configuration JSON to this file");
 
+  std::string password_file, totp_secret;
+  auto* staff_cmd = app.add_subcommand("staff", "Dashboard logins of staff members");
+  staff_cmd->require_subcommand(1);
+  auto* enroll = staff_cmd->add_subcommand(
+      "enroll", "Set a staff member's password (from a file or stdin) and a new TOTP secret");
+  add_data(enroll);
+  enroll->add_option("--badge", badge, "Badge of the staff member")->required();
+  enroll->add_option("--password-file", password_file,
+                     "File whose first line is the password (default: standard input)");
+  auto* code_cmd = staff_cmd->add_subcommand("code", "Print the current one-time code of a secret");
+  code_cmd->add_option("--secret", totp_secret, "TOTP secret, base32")->required();
+
   cli::ServeArgs serve_args;
   auto* serve_cmd = app.add_subcommand(
       "serve", "Serve the HTTP/JSON API (and, with --simulate, simulated locker banks)");
@@ -202,6 +215,8 @@ int main(int argc, char** argv) {
   if (list->parsed()) return cli::RunAccessList(data, badge, at);
   if (sim_cmd->parsed()) return cli::RunSim(sim_args);
   if (serve_cmd->parsed()) return cli::RunServe(serve_args);
+  if (enroll->parsed()) return cli::RunStaffEnroll(data, badge, password_file);
+  if (code_cmd->parsed()) return cli::RunStaffCode(totp_secret);
 
   if (init->parsed()) {
     auto site = OpenSite(data, site_code, true);

@@ -21,6 +21,7 @@
 #include "hardware/sim/site_simulator.h"
 #include "store/argon2_pins.h"
 #include "store/sqlite/sqlite_credential_vault.h"
+#include "store/totp.h"
 #include "store/tzdb_zones.h"
 
 namespace custodian::cli {
@@ -125,7 +126,9 @@ int RunServe(const ServeArgs& args) {
   desk_ptr = &desk;
   if (driver) driver->Start();
 
-  api::Api api(**agency, desk, *(*dir)->ledger, *(*dir)->store, clock, zones, {});
+  store::Totp totp;
+  app::StaffLogins staff(**agency, **vault, hasher, totp, clock);
+  api::Api api(**agency, desk, staff, *(*dir)->ledger, *(*dir)->store, clock, zones, {});
   api::ServerOptions server_options;
   server_options.address = args.address;
   server_options.port = args.port;

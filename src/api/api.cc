@@ -177,39 +177,37 @@ bool Match(std::string_view pattern, std::string_view path,
 }  // namespace
 
 const std::vector<Route>& Routes() {
+  // clang-format off
   static const std::vector<Route> routes = {
       {"GET", "/healthz", Access::kPublic, {}, "Liveness: the ledger's size"},
       {"POST", "/api/v1/terminal/login", Access::kPublic, {}, "Badge and PIN at a terminal"},
       {"POST", "/api/v1/terminal/logout", Access::kSession, {}, "End the session"},
-      {"GET",
-       "/api/v1/terminal/items",
-       Access::kSession,
-       {},
+      {"GET", "/api/v1/terminal/items", Access::kTerminal, {},
        "What I may take now, what is withheld and why, and what I hold"},
-      {"POST", "/api/v1/terminal/signout", Access::kSession, {}, "Sign out an item"},
-      {"POST", "/api/v1/terminal/return", Access::kSession, {}, "Return an item I hold"},
-      {"POST", "/api/v1/terminal/problem", Access::kSession, {}, "Report a problem with an item"},
-      {"GET",
-       "/api/v1/events",
-       Access::kSession,
-       {},
+      {"POST", "/api/v1/terminal/signout", Access::kTerminal, {}, "Sign out an item"},
+      {"POST", "/api/v1/terminal/return", Access::kTerminal, {}, "Return an item I hold"},
+      {"POST", "/api/v1/terminal/problem", Access::kTerminal, {}, "Report a problem with an item"},
+      {"POST", "/api/v1/staff/login", Access::kPublic, {},
+       "Badge, password and one-time code at the dashboard"},
+      {"POST", "/api/v1/staff/logout", Access::kSession, {}, "End the dashboard session"},
+      {"GET", "/api/v1/me", Access::kSession, {}, "Who I am: badge, name, roles, sites"},
+      {"GET", "/api/v1/events", Access::kSession, {},
        "Server-sent events: the ledger's events the caller may see"},
       {"GET", "/api/v1/items/{serial}", Access::kStaff, kStaffRoles,
        "Where an item is, or who holds it since when"},
       {"GET", "/api/v1/custody", Access::kStaff, kBoardRoles,
        "The custody board: items out, overdue first"},
-      {"GET",
-       "/api/v1/ledger/status",
-       Access::kStaff,
-       {Role::kSupervisor, Role::kAdmin, Role::kAuditor},
-       "The ledger's size and root"},
+      {"GET", "/api/v1/ledger/status", Access::kStaff,
+       {Role::kSupervisor, Role::kAdmin, Role::kAuditor}, "The ledger's size and root"},
   };
+  // clang-format on
   return routes;
 }
 
 struct Api::Impl {
   app::Agency& agency;
   app::CustodyDesk& desk;
+  app::StaffLogins& staff;
   ledger::Ledger& ledger;
   ledger::LedgerStore& store;
   const core::Clock& clock;
@@ -217,10 +215,11 @@ struct Api::Impl {
   ApiOptions options;
   SessionTable sessions;
 
-  Impl(app::Agency& a, app::CustodyDesk& d, ledger::Ledger& l, ledger::LedgerStore& s,
-       const core::Clock& c, app::CustodyDesk::ZoneLookup z, ApiOptions o)
+  Impl(app::Agency& a, app::CustodyDesk& d, app::StaffLogins& st, ledger::Ledger& l,
+       ledger::LedgerStore& s, const core::Clock& c, app::CustodyDesk::ZoneLookup z, ApiOptions o)
       : agency(a),
         desk(d),
+        staff(st),
         ledger(l),
         store(s),
         clock(c),
@@ -232,6 +231,7 @@ struct Api::Impl {
   struct Caller {
     std::string token;
     app::Session session;
+    SessionTable::Kind kind;
   };
 
   static std::string BearerToken(const HttpRequest& r) {
@@ -239,6 +239,32 @@ struct Api::Impl {
     constexpr std::string_view kBearer = "Bearer ";
     if (auth.rfind(kBearer, 0) != 0) return "";
     return auth.substr(kBearer.size());
+  }
+
+  // The session cookie's value, or "".
+  static std::string CookieToken(const HttpRequest& r) {
+    const std::string cookies = r.Header("cookie");
+    size_t pos = 0;
+    while (pos < cookies.size()) {
+      size_t end = cookies.find(';', pos);
+      if (end == std::string::npos) end = cookies.size();
+      std::string_view pair(cookies.data() + pos, end - pos);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == kSessionCookie) {
+        return std::string(pair.substr(eq + 1));
+      }
+      pos = end + 1;
+    }
+    return "";
+  }
+
+  // Constant-time comparison of two tokens.
+  static bool SameToken(const std::string& a, const std::string& b) {
+    if (a.size() != b.size() || a.empty()) return false;
+    unsigned diff = 0;
+    for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned>(a[i] ^ b[i]);
+    return diff == 0;
   }
 
   // Whether the person behind the session holds one of `roles` at `site` ("" = any site).
@@ -271,8 +297,11 @@ struct Api::Impl {
     }
     std::optional<Caller> caller;
     if (route->access != Access::kPublic) {
-      const std::string token = BearerToken(r);
-      std::optional<app::Session> s;
+      // A bearer token (terminals, scripts), else the dashboard's cookie.
+      std::string token = BearerToken(r);
+      const bool by_cookie = token.empty();
+      if (by_cookie) token = CookieToken(r);
+      std::optional<SessionTable::Live> s;
       if (!token.empty()) s = sessions.Use(token);
       if (!s) {
         HttpResponse out = Error(401, "unauthenticated",
@@ -281,7 +310,16 @@ struct Api::Impl {
         out.headers.emplace_back("WWW-Authenticate", "Bearer");
         return out;
       }
-      caller = Caller{token, *s};
+      // A cookie comes with every request the browser makes, whoever asked for it: a change
+      // must also carry the CSRF token that only the dashboard's own page knows.
+      if (by_cookie && r.method != "GET" && r.method != "HEAD" &&
+          !SameToken(r.Header("x-csrf-token"), s->csrf)) {
+        return Error(403, "csrf", "this request needs the X-CSRF-Token header given at login");
+      }
+      if (route->access == Access::kTerminal && s->kind != SessionTable::Kind::kTerminal) {
+        return Error(403, "forbidden", "this is for a session opened at a terminal");
+      }
+      caller = Caller{token, s->session, s->kind};
       if (route->access == Access::kStaff) {
         bool allowed = false;
         agency.Read([&](const domain::State& st) {
@@ -299,6 +337,16 @@ struct Api::Impl {
       sessions.Close(caller->token);
       return Json(200, json{{"logged_out", true}});
     }
+    if (p == "/api/v1/staff/login") return StaffLogin(r);
+    if (p == "/api/v1/staff/logout") {
+      sessions.Close(caller->token);
+      HttpResponse out = Json(200, json{{"logged_out", true}});
+      out.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) +
+                                                 "=; Path=/; Max-Age=0; Secure; HttpOnly; "
+                                                 "SameSite=Strict");
+      return out;
+    }
+    if (p == "/api/v1/me") return Me(*caller);
     if (p == "/api/v1/terminal/items") return Items(caller->session);
     if (p == "/api/v1/terminal/signout") return SignOut(r, caller->session);
     if (p == "/api/v1/terminal/return") return Return(r, caller->session);
@@ -308,6 +356,63 @@ struct Api::Impl {
     if (p == "/api/v1/custody") return Board(caller->session);
     if (p == "/api/v1/ledger/status") return LedgerStatus();
     return Error(500, "internal", "route without a handler: " + std::string(p));
+  }
+
+  json PersonJson(const std::string& badge) const {
+    json j{{"badge", badge}};
+    agency.Read([&](const domain::State& s) {
+      const auto* person = s.FindPerson(badge);
+      if (person == nullptr) return;
+      j["name"] = person->person.name;
+      json roles = json::array();
+      for (Role role : person->person.roles) roles.push_back(domain::RoleName(role));
+      j["roles"] = roles;
+      json sites = json::array();
+      if (person->person.all_sites) {
+        sites.push_back("*");
+      } else {
+        for (const std::string& site : person->person.sites) sites.push_back(site);
+      }
+      j["sites"] = sites;
+    });
+    return j;
+  }
+
+  HttpResponse Me(const Caller& caller) {
+    json j = PersonJson(caller.session.badge());
+    j["session"] = caller.kind == SessionTable::Kind::kStaff ? "staff" : "terminal";
+    if (!caller.session.site().empty()) j["site"] = caller.session.site();
+    return Json(200, j);
+  }
+
+  HttpResponse StaffLogin(const HttpRequest& r) {
+    auto body = ObjectBody(r);
+    if (!body) return FromStatus(body.error());
+    if (auto s = CheckFields(*body, {"badge", "password", "code"}); !s.ok()) return FromStatus(s);
+    auto badge = StringField(*body, "badge", true, 64);
+    if (!badge) return FromStatus(badge.error());
+    auto password = StringField(*body, "password", true, 200);
+    if (!password) return FromStatus(password.error());
+    auto code = StringField(*body, "code", true, 16);
+    if (!code) return FromStatus(code.error());
+    auto login = staff.Authenticate(*badge, *password, *code);
+    if (!login) return FromStatus(login.error());
+    if (!login->session) {
+      const int status = login->reason == "locked" || login->reason == "revoked" ? 403 : 401;
+      return Json(status, json{{"error", {{"code", login->reason}, {"message", login->message}}},
+                               {"locked_now", login->locked_now}});
+    }
+    auto opened = sessions.Open(*login->session, SessionTable::Kind::kStaff);
+    if (!opened) return FromStatus(opened.error());
+    json j = PersonJson(*badge);
+    j["csrf_token"] = opened->csrf;
+    j["idle_timeout_s"] = options.sessions.staff_idle / 1'000'000;
+    HttpResponse out = Json(200, j);
+    out.headers.emplace_back(
+        "Set-Cookie", std::string(kSessionCookie) + "=" + opened->token + "; Path=/; Max-Age=" +
+                          std::to_string(options.sessions.absolute / 1'000'000) +
+                          "; Secure; HttpOnly; SameSite=Strict");
+    return out;
   }
 
   HttpResponse Health() {
@@ -333,9 +438,9 @@ struct Api::Impl {
       return Json(status, json{{"error", {{"code", login->reason}, {"message", login->message}}},
                                {"locked_now", login->locked_now}});
     }
-    auto token = sessions.Open(*login->session);
-    if (!token) return FromStatus(token.error());
-    json j{{"token", *token},
+    auto opened = sessions.Open(*login->session, SessionTable::Kind::kTerminal);
+    if (!opened) return FromStatus(opened.error());
+    json j{{"token", opened->token},
            {"badge", login->session->badge()},
            {"site", login->session->site()},
            {"idle_timeout_s", options.sessions.idle / 1'000'000}};
@@ -597,11 +702,11 @@ HttpResponse Api::Impl::Events(const HttpRequest& r, const Caller& caller) {
   return out;
 }
 
-Api::Api(app::Agency& agency, app::CustodyDesk& desk, ledger::Ledger& ledger,
-         ledger::LedgerStore& store, const core::Clock& clock, app::CustodyDesk::ZoneLookup zones,
-         ApiOptions options)
-    : impl_(std::make_unique<Impl>(agency, desk, ledger, store, clock, std::move(zones), options)) {
-}
+Api::Api(app::Agency& agency, app::CustodyDesk& desk, app::StaffLogins& staff,
+         ledger::Ledger& ledger, ledger::LedgerStore& store, const core::Clock& clock,
+         app::CustodyDesk::ZoneLookup zones, ApiOptions options)
+    : impl_(std::make_unique<Impl>(agency, desk, staff, ledger, store, clock, std::move(zones),
+                                   options)) {}
 Api::~Api() = default;
 
 HttpResponse Api::Handle(const HttpRequest& request) { return impl_->Handle(request); }

@@ -3,8 +3,11 @@
 // tests and the fuzz target call Handle() directly, and HttpServer serves it.
 //
 // Authentication: POST /api/v1/terminal/login with badge, PIN and site gives a bearer token
-// (SessionTable: 60 s idle, 12 h at most, gone after logout or restart). Authorization: each route
-// names who may call it (anyone; any session; or a set of roles), and data is limited to the
+// (SessionTable: 60 s idle, 12 h at most, gone after logout or restart); POST
+// /api/v1/staff/login with badge, password and one-time code sets a session cookie (Secure,
+// HttpOnly, SameSite=Strict) and returns a CSRF token that every cookie-authenticated request
+// other than GET must echo in X-CSRF-Token. Authorization: each route names who may call it
+// (anyone; any session; terminal sessions; or a set of staff roles), and data is limited to the
 // caller's site scope. Every refusal the desk makes is already an access.denied event.
 //
 // Errors: {"error": {"code": "…", "message": "one sentence"}} with the status of the Status code
@@ -24,6 +27,7 @@
 #include "api/sessions.h"
 #include "app/agency.h"
 #include "app/custody_desk.h"
+#include "app/staff_logins.h"
 #include "core/clock.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_store.h"
@@ -32,9 +36,10 @@ namespace custodian::api {
 
 // Who may call a route.
 enum class Access {
-  kPublic,   // anyone (health, login)
-  kSession,  // any live session
-  kStaff,    // a session whose person has one of Route::roles at the site in question
+  kPublic,    // anyone (health, login)
+  kSession,   // any live session
+  kTerminal,  // a session opened at a terminal (badge + PIN)
+  kStaff,     // a session whose person has one of Route::roles at the site in question
 };
 
 struct Route {
@@ -44,6 +49,9 @@ struct Route {
   std::set<domain::Role> roles;  // for kStaff
   std::string_view summary;
 };
+
+// The session cookie of staff logins.
+inline constexpr std::string_view kSessionCookie = "custodian_session";
 
 // The route table, in the order it is matched and documented.
 const std::vector<Route>& Routes();
@@ -55,7 +63,7 @@ struct ApiOptions {
 
 class Api {
  public:
-  Api(app::Agency& agency, app::CustodyDesk& desk, ledger::Ledger& ledger,
+  Api(app::Agency& agency, app::CustodyDesk& desk, app::StaffLogins& staff, ledger::Ledger& ledger,
       ledger::LedgerStore& store, const core::Clock& clock, app::CustodyDesk::ZoneLookup zones,
       ApiOptions options);
   ~Api();

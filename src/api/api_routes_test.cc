@@ -73,6 +73,8 @@ std::string AccessName(Access a) {
       return "public";
     case Access::kSession:
       return "session";
+    case Access::kTerminal:
+      return "terminal";
     case Access::kStaff:
       return "staff";
   }

@@ -8,16 +8,29 @@
 
 namespace custodian::api {
 
-bool SessionTable::Expired(const Entry& e, domain::Micros now) const {
-  return now - e.last_used >= limits_.idle || now - e.opened >= limits_.absolute;
-}
+namespace {
 
-core::Result<std::string> SessionTable::Open(const app::Session& session) {
+core::Result<std::string> RandomToken() {
   unsigned char raw[32];
   if (RAND_bytes(raw, sizeof raw) != 1) {
     return core::InternalError("no randomness for a session token (OpenSSL RAND_bytes failed)");
   }
-  const std::string token = core::HexEncode(core::ByteSpan(raw, sizeof raw));
+  return core::HexEncode(core::ByteSpan(raw, sizeof raw));
+}
+
+}  // namespace
+
+bool SessionTable::Expired(const Entry& e, domain::Micros now) const {
+  const domain::Micros idle = e.kind == Kind::kStaff ? limits_.staff_idle : limits_.idle;
+  return now - e.last_used >= idle || now - e.opened >= limits_.absolute;
+}
+
+core::Result<SessionTable::Opened> SessionTable::Open(const app::Session& session, Kind kind) {
+  Opened opened;
+  CUSTODIAN_ASSIGN_OR_RETURN(opened.token, RandomToken());
+  if (kind == Kind::kStaff) {
+    CUSTODIAN_ASSIGN_OR_RETURN(opened.csrf, RandomToken());
+  }
   const domain::Micros now = clock_.NowMicros();
   std::lock_guard l(mu_);
   if (sessions_.size() >= limits_.max_sessions) {
@@ -30,11 +43,11 @@ core::Result<std::string> SessionTable::Open(const app::Session& session) {
       sessions_.erase(oldest);
     }
   }
-  sessions_.emplace(token, Entry{session, now, now});
-  return token;
+  sessions_.emplace(opened.token, Entry{session, kind, opened.csrf, now, now});
+  return opened;
 }
 
-std::optional<app::Session> SessionTable::Use(const std::string& token) {
+std::optional<SessionTable::Live> SessionTable::Use(const std::string& token) {
   const domain::Micros now = clock_.NowMicros();
   std::lock_guard l(mu_);
   auto it = sessions_.find(token);
@@ -44,7 +57,7 @@ std::optional<app::Session> SessionTable::Use(const std::string& token) {
     return std::nullopt;
   }
   it->second.last_used = now;
-  return it->second.session;
+  return Live{it->second.session, it->second.kind, it->second.csrf};
 }
 
 bool SessionTable::Alive(const std::string& token) {

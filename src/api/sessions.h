@@ -1,7 +1,10 @@
 // SessionTable: the API's sessions, in memory only — so every session is invalid after a restart,
 // as after logout. A session is a 256-bit random token (OpenSSL RAND_bytes, 64 hex digits) bound
-// to the app::Session a badge and PIN opened. A terminal session ends after `idle` without a
-// request and, like every session, `absolute` after it was opened (re-login every 12 h).
+// to the app::Session a login opened: a terminal's badge and PIN (the token is a bearer token), or
+// a staff member's password and one-time code (the token is a cookie, with a second random token
+// against cross-site requests: the CSRF token). A terminal session ends after `idle` without a
+// request, a staff session after `staff_idle`, and every session `absolute` after it was opened
+// (re-login every 12 h).
 //
 // Thread-safety: every method may be called from any thread (one mutex).
 #pragma once
@@ -22,16 +25,27 @@ class SessionTable {
  public:
   struct Limits {
     domain::Micros idle = 60'000'000;                // terminals lock after 60 s idle
+    domain::Micros staff_idle = 30 * 60'000'000LL;   // the dashboard after 30 min idle
     domain::Micros absolute = 12 * 3'600'000'000LL;  // re-login every 12 h
     size_t max_sessions = 10'000;                    // oldest dropped beyond this
   };
   SessionTable(const core::Clock& clock, Limits limits) : clock_(clock), limits_(limits) {}
 
-  // A new token for the session; Internal if the system has no randomness to give.
-  core::Result<std::string> Open(const app::Session& session);
+  enum class Kind { kTerminal, kStaff };
+  struct Opened {
+    std::string token;
+    std::string csrf;  // staff sessions only
+  };
+  struct Live {
+    app::Session session;
+    Kind kind;
+    std::string csrf;
+  };
+  // A new token (and, for staff, a CSRF token); Internal if the system has no randomness to give.
+  core::Result<Opened> Open(const app::Session& session, Kind kind);
   // The session behind a live token, marking it used now; none if unknown, idle or too old (an
   // expired token is forgotten).
-  std::optional<app::Session> Use(const std::string& token);
+  std::optional<Live> Use(const std::string& token);
   // Whether the token is live, without marking it used (event streams ask this).
   bool Alive(const std::string& token);
   void Close(const std::string& token);
@@ -40,6 +54,8 @@ class SessionTable {
  private:
   struct Entry {
     app::Session session;
+    Kind kind = Kind::kTerminal;
+    std::string csrf;
     domain::Micros opened = 0;
     domain::Micros last_used = 0;
   };

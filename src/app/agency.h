@@ -33,6 +33,27 @@ class CredentialVault {
   virtual core::Status PutPinHashes(
       const std::vector<std::pair<std::string, std::string>>& hashes) = 0;
   virtual core::Result<std::optional<std::string>> PinHash(const std::string& badge) = 0;
+
+  // A staff member's dashboard login: the Argon2id hash of the password and the TOTP secret
+  // (base32), replaced as a whole.
+  struct StaffSecret {
+    std::string password_hash;
+    std::string totp_secret;
+  };
+  virtual core::Status PutStaffSecret(const std::string& badge, const StaffSecret& secret) = 0;
+  virtual core::Result<std::optional<StaffSecret>> GetStaffSecret(const std::string& badge) = 0;
+};
+
+// Time-based one-time codes (RFC 6238: HMAC-SHA1, 6 digits, 30 s steps; store/totp.h).
+class OneTimeCodes {
+ public:
+  virtual ~OneTimeCodes() = default;
+  // A new random secret, base32 (160 bits).
+  virtual core::Result<std::string> NewSecret() const = 0;
+  // The time step the code is valid for at `now` (the current step, or one either side for clock
+  // drift), or none.
+  virtual std::optional<int64_t> Check(const std::string& secret, const std::string& code,
+                                       int64_t now_micros) const = 0;
 };
 
 // Argon2id in libsodium's encoded form (store/argon2_pins.h).

@@ -52,6 +52,7 @@ class Session {
 
  private:
   friend class CustodyDesk;
+  friend class StaffLogins;
   Session(std::string badge, std::string site, domain::Micros since)
       : badge_(std::move(badge)), site_(std::move(site)), since_(since) {}
   std::string badge_;

@@ -31,6 +31,11 @@ namespace custodian::app {
 
 // The PIN of every demo person: demo only, never for a real agency.
 inline constexpr std::string_view kDemoPin = "1234";
+// The dashboard login of every demo staff member (supervisor, armorer, evidence custodian, admin,
+// auditor): this password and this TOTP secret (add it to an authenticator app, or print the
+// current code with `custodian staff code --secret …`). Demo only.
+inline constexpr std::string_view kDemoStaffPassword = "custodian-demo";
+inline constexpr std::string_view kDemoTotpSecret = "CUSTODIANDEMOCUSTODIANDEMO234567";
 
 // A person worth logging in as, and what they show.
 struct DemoCredential {

@@ -108,6 +108,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoginSucceeded, badge, site)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LoginFailed, badge, site, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CredentialLocked, badge)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CredentialReleased, badge)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StaffLoginSet, badge)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AccessDenied, badge, serial, reasons, action)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SignOutGranted, badge, serial, compartment, approver,
                                    override_by, override_reason, overridden)

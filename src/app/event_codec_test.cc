@@ -36,6 +36,7 @@ std::vector<DomainEvent> OneOfEach() {
       LoginFailed{"1001", "HQ", "wrong_pin"},
       CredentialLocked{"1001"},
       CredentialReleased{"1001"},
+      StaffLoginSet{"2001"},
       AccessDenied{"1001", "T-07", {{"certification_expired", "CEW T-07 withheld: …"}}, "sign_out"},
       SignOutGranted{"1001", "T-07", {"HQ", "A", "14"}, "2002", "3003", "riot", {{"a", "b"}}},
       ItemSignedOut{"1001", "T-07", 1'800'000'000'000'000},

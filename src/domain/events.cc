@@ -25,6 +25,7 @@ std::string_view KindOf(const DomainEvent& e) {
                         [](const LoginFailed&) { return "login.failed"; },
                         [](const CredentialLocked&) { return "credential.locked"; },
                         [](const CredentialReleased&) { return "credential.released"; },
+                        [](const StaffLoginSet&) { return "credential.staff_login_set"; },
                         [](const AccessDenied&) { return "access.denied"; },
                         [](const SignOutGranted&) { return "signout.granted"; },
                         [](const ItemSignedOut&) { return "item.signed_out"; },

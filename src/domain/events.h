@@ -76,6 +76,12 @@ struct CredentialReleased {
   std::string badge;
   friend bool operator==(const CredentialReleased&, const CredentialReleased&) = default;
 };
+// A staff member (supervisor, armorer, evidence custodian, admin, auditor) was given a dashboard
+// login: a password and a TOTP secret, kept in the credential vault, never in the ledger.
+struct StaffLoginSet {
+  std::string badge;
+  friend bool operator==(const StaffLoginSet&, const StaffLoginSet&) = default;
+};
 
 // An attempt that was refused: a sign-out the policy (or an override) refused, or a return,
 // handover, problem report, service or credential release the person may not make.
@@ -221,7 +227,7 @@ using DomainEvent =
                  CredentialLocked, CredentialReleased, AccessDenied, SignOutGranted, ItemSignedOut,
                  SignOutAbandoned, ReturnStarted, ReturnAbandoned, ItemReturned, ReturnRejected,
                  ItemHandedOver, ProblemReported, ServiceOpened, ItemServiced, ItemOverdue,
-                 ChargeObserved, HardwareAlarm, EmergencyModeSet, PartialUse>;
+                 ChargeObserved, HardwareAlarm, EmergencyModeSet, PartialUse, StaffLoginSet>;
 
 // The ledger kind of an event: "site.defined", "access.denied", "item.signed_out", …
 std::string_view KindOf(const DomainEvent& e);

@@ -87,7 +87,7 @@ void State::Apply(const DomainEvent& event, Micros at) {
           },
           [&](const LoginFailed& e) {
             PersonState* p = person(e.badge);
-            if (p == nullptr || e.reason != "wrong_pin") return;
+            if (p == nullptr || !CountsTowardsLock(e.reason)) return;
             auto& f = p->recent_failures;
             f.erase(f.begin(), std::find_if(f.begin(), f.end(),
                                             [&](Micros t) { return t > at - kFailureWindow; }));
@@ -95,6 +95,9 @@ void State::Apply(const DomainEvent& event, Micros at) {
           },
           [&](const CredentialLocked& e) {
             if (PersonState* p = person(e.badge)) p->locked = true;
+          },
+          [&](const StaffLoginSet& e) {
+            if (PersonState* p = person(e.badge)) p->staff_login = true;
           },
           [&](const CredentialReleased& e) {
             if (PersonState* p = person(e.badge)) {
@@ -268,6 +271,17 @@ core::Status State::Check(const DomainEvent& event) const {
             }
             return core::Status::Ok();
           },
+          [&](const StaffLoginSet& e) -> core::Status {
+            const PersonState* p = FindPerson(e.badge);
+            if (p == nullptr) return core::NotFoundError("unknown badge \"" + e.badge + "\"");
+            if (std::none_of(p->person.roles.begin(), p->person.roles.end(), IsStaffRole)) {
+              return core::FailedPreconditionError(
+                  e.badge +
+                  " has no staff role (supervisor, armorer, evidence_custodian, admin or "
+                  "auditor): officers use the terminal");
+            }
+            return core::Status::Ok();
+          },
           // A failed login is recorded whatever the badge typed: an unknown one is the point.
           [&](const LoginFailed&) -> core::Status { return core::Status::Ok(); },
           // What the hardware reports is recorded as reported.
@@ -321,6 +335,15 @@ core::Status State::Check(const DomainEvent& event) const {
           },
       },
       event);
+}
+
+bool CountsTowardsLock(std::string_view reason) {
+  return reason == "wrong_pin" || reason == "wrong_password" || reason == "wrong_code";
+}
+
+bool IsStaffRole(Role r) {
+  return r == Role::kSupervisor || r == Role::kArmorer || r == Role::kEvidenceCustodian ||
+         r == Role::kAdmin || r == Role::kAuditor;
 }
 
 const ItemState* State::FindItem(std::string_view serial) const {

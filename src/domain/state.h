@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -23,6 +24,11 @@ namespace custodian::domain {
 // Credential lock-out: this many consecutive failures within the window lock the badge.
 inline constexpr int kLockAfterFailures = 5;
 inline constexpr Micros kFailureWindow = 15LL * 60 * 1000 * 1000;
+// The login failures that count towards the lock: a wrong PIN at a terminal, a wrong password or
+// one-time code at the dashboard.
+bool CountsTowardsLock(std::string_view login_failure_reason);
+// The roles that may have a dashboard login (everyone but officers and the emergency role alone).
+bool IsStaffRole(Role r);
 
 struct Custody {
   std::string badge;
@@ -58,6 +64,7 @@ struct PersonState {
   bool revoked = false;
   std::string revoked_reason;
   bool locked = false;
+  bool staff_login = false;             // a dashboard password and TOTP secret are set
   std::vector<Micros> recent_failures;  // consecutive failures, oldest first
   friend bool operator==(const PersonState&, const PersonState&) = default;
 };

@@ -1,8 +1,9 @@
-// Fuzz target (tests/fuzz/: it composes api/ with store/): what a client sends the server. Input: the bytes of one HTTP request. They are
-// parsed by the server's own parser and limits (api::ParseRequest), and a request that parses is
-// handled by a real Api over a real SQLite ledger (a small agency: two items, an officer, a
-// supervisor; lockers that are not there). "Bearer SESSION" in the input stands for a live
-// officer's token, so that bodies reach the session routes' JSON decoding.
+// Fuzz target (tests/fuzz/: it composes api/ with store/): what a client sends the server. Input:
+// the bytes of one HTTP request. They are parsed by the server's own parser and limits
+// (api::ParseRequest), and a request that parses is handled by a real Api over a real SQLite ledger
+// (a small agency: two items, an officer, a supervisor; lockers that are not there). "Bearer
+// SESSION" in the input stands for a live officer's token, so that bodies reach the session routes'
+// JSON decoding.
 //
 // Invariants: parsing fails only with InvalidArgument and a sentence; every response has a status
 // 200–599 and a JSON body (an event stream aside); every 4xx/5xx body is {"error": {"code",
@@ -24,6 +25,7 @@
 #include "store/files.h"
 #include "store/sqlite/sqlite_credential_vault.h"
 #include "store/sqlite/sqlite_ledger_store.h"
+#include "store/totp.h"
 #include "store/tzdb_zones.h"
 
 using namespace custodian;
@@ -55,6 +57,8 @@ struct World {
   store::Argon2PinHasher hasher{store::Argon2PinHasher::Cheapest()};
   NoLockers lockers;
   std::unique_ptr<app::CustodyDesk> desk;
+  store::Totp totp;
+  std::unique_ptr<app::StaffLogins> staff;
   std::unique_ptr<api::Api> api;
   std::string token;
 
@@ -94,9 +98,11 @@ struct World {
       return z ? *z : nullptr;
     };
     desk = std::make_unique<app::CustodyDesk>(*agency, lockers, *vault, hasher, clock, zones);
+    staff = std::make_unique<app::StaffLogins>(*agency, *vault, hasher, totp, clock);
     api::ApiOptions options;
     options.sessions.idle = 3'600'000'000LL;  // the officer's session outlives the run
-    api = std::make_unique<api::Api>(*agency, *desk, *ledger, *store, clock, zones, options);
+    api =
+        std::make_unique<api::Api>(*agency, *desk, *staff, *ledger, *store, clock, zones, options);
     api::HttpRequest login;
     login.method = "POST";
     login.path = "/api/v1/terminal/login";

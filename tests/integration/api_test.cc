@@ -18,6 +18,7 @@
 #include "app/custody_desk.h"
 #include "store/argon2_pins.h"
 #include "store/sqlite/sqlite_credential_vault.h"
+#include "store/totp.h"
 #include "store/tzdb_zones.h"
 #include "testing/fake_locker_controller.h"
 #include "testing/http_client.h"
@@ -81,6 +82,8 @@ std::vector<domain::DomainEvent> World() {
       PersonDefined{MakePerson("9001", {Role::kOfficer}, {"NORTH"}), true},
   };
 }
+const std::string kPassword = "correct horse battery";
+const std::string kSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const char* const kBadges[] = {"1001", "1002", "2001", "3001", "5001",
                                "6001", "7001", "8001", "9001"};
 
@@ -109,8 +112,12 @@ class ApiTest : public ::testing::Test {
     };
     desk_ = std::make_unique<app::CustodyDesk>(*agency_, controller_, *vault_, hasher_, f_.clock(),
                                                zones);
-    api_ = std::make_unique<api::Api>(*agency_, *desk_, f_.ledger(), f_.store(), f_.clock(), zones,
-                                      api::ApiOptions{});
+    staff_ = std::make_unique<app::StaffLogins>(*agency_, *vault_, hasher_, totp_, f_.clock());
+    for (const char* badge : {"2001", "6001"}) {
+      ASSERT_TRUE(staff_->Enroll("admin:test", badge, kPassword, kSecret));
+    }
+    api_ = std::make_unique<api::Api>(*agency_, *desk_, *staff_, f_.ledger(), f_.store(),
+                                      f_.clock(), zones, api::ApiOptions{});
     auto s = api::HttpServer::Start(options,
                                     [this](const api::HttpRequest& r) { return api_->Handle(r); });
     ASSERT_TRUE(s) << s.error().ToString();
@@ -173,6 +180,8 @@ class ApiTest : public ::testing::Test {
   store::Argon2PinHasher hasher_{store::Argon2PinHasher::Cheapest()};
   testing::FakeLockerController controller_;
   std::unique_ptr<app::CustodyDesk> desk_;
+  store::Totp totp_;
+  std::unique_ptr<app::StaffLogins> staff_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<api::HttpServer> server_;
 };
@@ -437,6 +446,119 @@ TEST_F(ApiTest, AStreamResumesAfterLastEventId) {
   const HttpResult bad = auditor.Get("/api/v1/events", {{"Last-Event-ID", "yesterday"}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_THAT(ErrorMessage(bad), ::testing::HasSubstr("Last-Event-ID"));
+}
+
+// ---- the dashboard: password + one-time code, a cookie and a CSRF token -------------------------
+
+class StaffApiTest : public ApiTest {
+ protected:
+  std::string Code(int64_t step_offset = 0) {
+    return *store::Totp::CodeAt(kSecret, store::Totp::StepOf(f_.clock().NowMicros()) + step_offset);
+  }
+  // Logs in; the cookie header to send and the CSRF token.
+  std::pair<std::string, std::string> StaffLogin(const std::string& badge) {
+    const HttpResult r =
+        Client().Post("/api/v1/staff/login",
+                      json{{"badge", badge}, {"password", kPassword}, {"code", Code()}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) return {};
+    const std::string set = r.headers.at("set-cookie");
+    return {set.substr(0, set.find(';')), Body(r)["csrf_token"]};
+  }
+};
+
+TEST_F(StaffApiTest, ALoginSetsASecureHttpOnlyStrictCookieAndGivesACsrfToken) {
+  const HttpResult r =
+      Client().Post("/api/v1/staff/login",
+                    json{{"badge", "2001"}, {"password", kPassword}, {"code", Code()}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string cookie = r.headers.at("set-cookie");
+  EXPECT_THAT(cookie, ::testing::StartsWith("custodian_session="));
+  for (const char* attr : {"; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/"}) {
+    EXPECT_THAT(cookie, ::testing::HasSubstr(attr));
+  }
+  EXPECT_EQ(Body(r)["csrf_token"].get<std::string>().size(), 64u);
+  EXPECT_EQ(Body(r)["roles"], json::array({"supervisor"}));
+  const std::string token = cookie.substr(18, 64);
+  EXPECT_EQ(r.body.find(token), std::string::npos);  // the session token is not in the body
+}
+
+TEST_F(StaffApiTest, TheCookieReadsAndAChangeWithoutTheCsrfTokenIs403) {
+  const auto [cookie, csrf] = StaffLogin("2001");
+  HttpClient browser = Client();
+  const HttpResult me = browser.Get("/api/v1/me", {{"Cookie", cookie}});
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(Body(me)["session"], "staff");
+  EXPECT_EQ(browser.Get("/api/v1/custody", {{"Cookie", cookie}}).status, 200);
+  const uint64_t before = f_.ledger().size();
+  const HttpResult forged =
+      browser.Send("POST", "/api/v1/staff/logout", "{}",
+                   {{"Cookie", cookie}, {"Content-Type", "application/json"}});
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_EQ(Body(forged)["error"]["code"], "csrf");
+  EXPECT_EQ(browser.Get("/api/v1/me", {{"Cookie", cookie}}).status, 200);  // still logged in
+  EXPECT_EQ(f_.ledger().size(), before);
+  const HttpResult out = browser.Send(
+      "POST", "/api/v1/staff/logout", "{}",
+      {{"Cookie", cookie}, {"Content-Type", "application/json"}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(out.status, 200);
+  EXPECT_THAT(out.headers.at("set-cookie"), ::testing::HasSubstr("Max-Age=0"));
+  EXPECT_EQ(browser.Get("/api/v1/me", {{"Cookie", cookie}}).status, 401);
+}
+
+TEST_F(StaffApiTest, AStaffSessionCannotUseTheTerminalsRoutes) {
+  const auto [cookie, csrf] = StaffLogin("2001");
+  const HttpResult r = Client().Get("/api/v1/terminal/items", {{"Cookie", cookie}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(ErrorMessage(r), "this is for a session opened at a terminal");
+}
+
+TEST_F(StaffApiTest, WrongPasswordsAndCodesAreRecordedAndTheFifthLocks) {
+  const uint64_t before = f_.ledger().size();
+  auto attempt = [&](const std::string& password, const std::string& code) {
+    return Client().Post("/api/v1/staff/login",
+                         json{{"badge", "2001"}, {"password", password}, {"code", code}}.dump());
+  };
+  EXPECT_EQ(attempt("wrong password!", Code()).status, 401);
+  EXPECT_EQ(attempt(kPassword, Code(5)).status, 401);  // a code from 2.5 minutes ahead
+  const HttpResult ok = attempt(kPassword, Code());
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  const HttpResult replay = attempt(kPassword, Code());  // the same code again
+  EXPECT_EQ(replay.status, 401);
+  EXPECT_EQ(Body(replay)["error"]["code"], "wrong_code");
+  // The success cleared the count: four more failures, and the fifth locks.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(attempt("wrong password!", Code()).status, 401);
+  const HttpResult fifth = attempt("wrong password!", Code());
+  EXPECT_EQ(fifth.status, 401);
+  EXPECT_EQ(Body(fifth)["locked_now"], true);
+  const HttpResult locked = attempt(kPassword, Code(1));
+  EXPECT_EQ(locked.status, 403);
+  EXPECT_EQ(Body(locked)["error"]["code"], "locked");
+  const auto kinds = KindsSince(before);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "login.failed"), 8);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "credential.locked"), 1);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "login.succeeded"), 1);
+}
+
+TEST_F(StaffApiTest, OfficersUnknownBadgesAndTheNotEnrolledGetTheSameSentence) {
+  auto attempt = [&](const std::string& badge) {
+    return Client().Post("/api/v1/staff/login",
+                         json{{"badge", badge}, {"password", kPassword}, {"code", Code()}}.dump());
+  };
+  const HttpResult officer = attempt("1001");
+  const HttpResult nobody = attempt("0000");
+  const HttpResult not_enrolled = attempt("3001");
+  EXPECT_EQ(officer.status, 401);
+  EXPECT_EQ(ErrorMessage(officer), ErrorMessage(nobody));
+  EXPECT_EQ(ErrorMessage(not_enrolled), ErrorMessage(nobody));
+  EXPECT_EQ(ErrorMessage(nobody), "The user name or the password is not right.");
+}
+
+TEST_F(StaffApiTest, OnlyStaffCanBeEnrolledAndPasswordsHave12Characters) {
+  EXPECT_EQ(staff_->Enroll("admin:test", "1001", kPassword).error().code(),
+            core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(staff_->Enroll("admin:test", "2001", "short").error().message(),
+            "the password must have at least 12 characters");
 }
 
 // ---- the transport ----------------------------------------------------------------------------

@@ -113,7 +113,18 @@ TEST_F(ServeTest, ASignOutAtTheTerminalOpensTheSimulatedDoorAndCustodyShowsLive)
   const json j = json::parse(item.body);
   EXPECT_EQ(j["state"], "out");
   EXPECT_EQ(j["custody"]["badge"], "1001");
-  const auto board = json::parse(supervisor.Get("/api/v1/custody").body)["items"];
+  // The dashboard's way in: the demo staff login (password and TOTP code), then the cookie.
+  const auto code = testing::Run(Bin() + " staff code --secret CUSTODIANDEMOCUSTODIANDEMO234567");
+  ASSERT_EQ(code.exit_code, 0);
+  const auto staff = HttpClient(port).Post(
+      "/api/v1/staff/login",
+      json{{"badge", "2001"}, {"password", "custodian-demo"}, {"code", code.last_line()}}.dump());
+  ASSERT_EQ(staff.status, 200) << staff.body;
+  const std::string cookie =
+      staff.headers.at("set-cookie").substr(0, staff.headers.at("set-cookie").find(';'));
+  const auto board_response = HttpClient(port).Get("/api/v1/custody", {{"Cookie", cookie}});
+  ASSERT_EQ(board_response.status, 200) << board_response.body;
+  const auto board = json::parse(board_response.body)["items"];
   std::set<std::string> out;
   for (const json& i : board) out.insert(i["serial"]);
   EXPECT_TRUE(out.count(serial));

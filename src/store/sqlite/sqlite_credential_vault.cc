@@ -27,7 +27,9 @@ core::Result<std::unique_ptr<SqliteCredentialVault>> SqliteCredentialVault::Open
   const int exec = sqlite3_exec(db,
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                 "CREATE TABLE IF NOT EXISTS pins(badge TEXT PRIMARY KEY, "
-                                "hash TEXT NOT NULL);",
+                                "hash TEXT NOT NULL);"
+                                "CREATE TABLE IF NOT EXISTS staff(badge TEXT PRIMARY KEY, "
+                                "password_hash TEXT NOT NULL, totp_secret TEXT NOT NULL);",
                                 nullptr, nullptr, nullptr);
   umask(old);
   if (exec != SQLITE_OK) return Error(db, "cannot prepare " + path);
@@ -83,6 +85,47 @@ core::Result<std::optional<std::string>> SqliteCredentialVault::PinHash(const st
   }
   sqlite3_finalize(s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(db_, "read a PIN hash");
+  return out;
+}
+
+core::Status SqliteCredentialVault::PutStaffSecret(const std::string& badge,
+                                                   const StaffSecret& secret) {
+  std::lock_guard l(mu_);
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "INSERT OR REPLACE INTO staff(badge, password_hash, totp_secret) "
+                         "VALUES(?, ?, ?)",
+                         -1, &s, nullptr) != SQLITE_OK) {
+    return Error(db_, "prepare");
+  }
+  sqlite3_bind_text(s, 1, badge.data(), static_cast<int>(badge.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 2, secret.password_hash.data(),
+                    static_cast<int>(secret.password_hash.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 3, secret.totp_secret.data(), static_cast<int>(secret.totp_secret.size()),
+                    SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(s);
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) return Error(db_, "store a staff login");
+  return core::Status::Ok();
+}
+
+core::Result<std::optional<app::CredentialVault::StaffSecret>>
+SqliteCredentialVault::GetStaffSecret(const std::string& badge) {
+  std::lock_guard l(mu_);
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT password_hash, totp_secret FROM staff WHERE badge = ?", -1,
+                         &s, nullptr) != SQLITE_OK) {
+    return Error(db_, "prepare");
+  }
+  sqlite3_bind_text(s, 1, badge.data(), static_cast<int>(badge.size()), SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(s);
+  std::optional<StaffSecret> out;
+  if (rc == SQLITE_ROW) {
+    out = StaffSecret{reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
+                      reinterpret_cast<const char*>(sqlite3_column_text(s, 1))};
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(db_, "read a staff login");
   return out;
 }
 

@@ -1,5 +1,6 @@
 // PIN hashes in their own SQLite file (DIR/credentials.db, mode 0600), apart from the ledger so
-// that a ledger export never carries them. One table: pins(badge PRIMARY KEY, hash).
+// that a ledger export never carries them. Tables: pins(badge PRIMARY KEY, hash) and
+// staff(badge PRIMARY KEY, password_hash, totp_secret).
 // Thread-safe (one connection behind a mutex).
 #pragma once
 
@@ -20,6 +21,8 @@ class SqliteCredentialVault final : public app::CredentialVault {
   core::Status PutPinHashes(
       const std::vector<std::pair<std::string, std::string>>& hashes) override;
   core::Result<std::optional<std::string>> PinHash(const std::string& badge) override;
+  core::Status PutStaffSecret(const std::string& badge, const StaffSecret& secret) override;
+  core::Result<std::optional<StaffSecret>> GetStaffSecret(const std::string& badge) override;
 
  private:
   explicit SqliteCredentialVault(sqlite3* db) : db_(db) {}
