@@ -70,7 +70,7 @@ class ModbusDriverTest : public ::testing::Test {
 TEST_F(ModbusDriverTest, ReportsDoorsAndTagsAsTheyChange) {
   EXPECT_TRUE(recorder_.WaitForReading("A", "2", true, {}));
   EXPECT_NE(recorder_.Events()[0].detail.find("SIM HQ-A"), std::string::npos);
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());
   ASSERT_TRUE(sim_->OpenDoor(0));
   EXPECT_TRUE(recorder_.WaitForReading("A", "1", false, {kRadioTag}));
   ASSERT_TRUE(sim_->Take(0, kRadioTag));
@@ -84,13 +84,13 @@ TEST_F(ModbusDriverTest, ReportsDoorsAndTagsAsTheyChange) {
 TEST_F(ModbusDriverTest, UnlockAlwaysPulsesTheCoilEvenIfTheDoorReadsOpen) {
   ASSERT_TRUE(sim_->ForceDoor(1));
   ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kForcedDoor));
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, app::Door::kOuter).ok());
   EXPECT_EQ(sim_->UnlockPulses(1), 1);
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, app::Door::kOuter).ok());
   EXPECT_EQ(sim_->UnlockPulses(1), 2);
-  ASSERT_TRUE(driver_->Relock({"HQ", "A", "2"}).ok());
+  ASSERT_TRUE(driver_->Relock({"HQ", "A", "2"}, app::Door::kOuter).ok());
   EXPECT_FALSE(sim_->LockReleased(1));
-  auto unknown = driver_->Unlock({"HQ", "A", "9"});
+  auto unknown = driver_->Unlock({"HQ", "A", "9"}, app::Door::kOuter);
   EXPECT_EQ(unknown.code(), core::StatusCode::kNotFound);
 }
 
@@ -124,7 +124,7 @@ TEST_F(ModbusDriverTest, GarbageFramesAreRejectedAndTheDriverRecovers) {
       [&](const auto&, const auto&) { return driver_->GoodPolls()[0] > before + 3; }));
   EXPECT_EQ(recorder_.Count(BankEvent::Kind::kOffline), 0u);
   // Readings still make sense afterwards.
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());
   ASSERT_TRUE(sim_->OpenDoor(0));
   EXPECT_TRUE(recorder_.WaitForReading("A", "1", false, {kRadioTag}));
 }
@@ -132,7 +132,7 @@ TEST_F(ModbusDriverTest, GarbageFramesAreRejectedAndTheDriverRecovers) {
 TEST_F(ModbusDriverTest, AControllerThatDropsOffIsReportedOfflineOnceAndUnlocksFailUntilItReturns) {
   sim_->SetOffline(true);
   ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kOffline));
-  auto refused = driver_->Unlock({"HQ", "A", "1"});
+  auto refused = driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter);
   EXPECT_EQ(refused.code(), core::StatusCode::kUnavailable) << refused.ToString();
   EXPECT_FALSE(sim_->LockReleased(0));
   std::this_thread::sleep_for(300ms);  // more failed polls: still one offline event
@@ -143,7 +143,7 @@ TEST_F(ModbusDriverTest, AControllerThatDropsOffIsReportedOfflineOnceAndUnlocksF
              return e.kind == BankEvent::Kind::kOnline;
            }) == 2;
   }));
-  EXPECT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  EXPECT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());
   EXPECT_TRUE(sim_->LockReleased(0));
 }
 

@@ -255,7 +255,7 @@ TEST_F(SimControlTest, APutThroughAnOpenDoorShowsTheTagToTheDriver) {
 TEST_F(SimControlTest, ADoorOpensOnlyAfterTheDriverUnlocksItAndTakeRemovesTheItem) {
   EXPECT_EQ(client_->Error(At("open_door", "A", "1")),
             "the lock of HQ/A/1 is engaged: the door does not open (use force_door)");
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());
   client_->Ok(At("open_door", "A", "1"));
   EXPECT_TRUE(recorder_.WaitForReading("A", "1", false, {kRadio}));
   EXPECT_EQ(client_->Error(At("take", "A", "1", R"(,"tag":")" + kRifle + "\"")),
@@ -301,12 +301,13 @@ TEST_F(SimControlTest, SensorsAndAlarmsReachTheDriver) {
 TEST_F(SimControlTest, ABankDroppedOffTheNetworkIsOfflineUntilPutBack) {
   client_->Ok(R"({"op":"set_offline","site":"HQ","bank":"B","on":true})");
   ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kOffline, 1));
-  EXPECT_EQ(driver_->Unlock({"HQ", "B", "7"}).code(), core::StatusCode::kUnavailable);
+  EXPECT_EQ(driver_->Unlock({"HQ", "B", "7"}, app::Door::kOuter).code(),
+            core::StatusCode::kUnavailable);
   json state = client_->Ok(R"({"op":"state","site":"HQ","bank":"B"})");
   EXPECT_EQ(state["banks"][0]["offline"], true);
   client_->Ok(R"({"op":"set_offline","site":"HQ","bank":"B","on":false})");
   ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kOnline, 3));
-  EXPECT_TRUE(driver_->Unlock({"HQ", "B", "7"}).ok());
+  EXPECT_TRUE(driver_->Unlock({"HQ", "B", "7"}, app::Door::kOuter).ok());
   // Slow answers and garbage are faults of a bank too.
   client_->Ok(R"({"op":"send_garbage","site":"HQ","bank":"A","answers":1})");
   EXPECT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kBadAnswer, 1));
@@ -365,7 +366,7 @@ class SimAutoTest : public SimControlTest {
 };
 
 TEST_F(SimAutoTest, TheOfficerTakesTheItemOfAnUnlockedCompartmentAndLaterPutsItBack) {
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());
   ASSERT_TRUE(recorder_.WaitForReading("A", "1", true, {}));  // opened, took, closed
   EXPECT_TRUE(recorder_.Saw("A", "1", false, {kRadio}));      // the door was open with the radio
   EXPECT_TRUE(recorder_.Saw("A", "1", false, {}));
@@ -375,7 +376,7 @@ TEST_F(SimAutoTest, TheOfficerTakesTheItemOfAnUnlockedCompartmentAndLaterPutsItB
   EXPECT_EQ(state["pocket"][0]["home"], "HQ/A/1");
   EXPECT_EQ(state["banks"][0]["compartments"][0]["lock"], "engaged");
 
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());  // the return
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());  // the return
   ASSERT_TRUE(recorder_.WaitForReading("A", "1", true, {kRadio}));
   EXPECT_TRUE(sim_->Pocket().empty());
   const std::vector<std::string> log = Log();
@@ -387,8 +388,8 @@ TEST_F(SimAutoTest, TheOfficerTakesTheItemOfAnUnlockedCompartmentAndLaterPutsItB
 }
 
 TEST_F(SimAutoTest, AnUnlockThatIsTakenBackBeforeThePauseLeavesTheDoorShut) {
-  ASSERT_TRUE(driver_->Unlock({"HQ", "B", "9"}).ok());
-  ASSERT_TRUE(driver_->Relock({"HQ", "B", "9"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "B", "9"}, app::Door::kOuter).ok());
+  ASSERT_TRUE(driver_->Relock({"HQ", "B", "9"}, app::Door::kOuter).ok());
   std::this_thread::sleep_for(300ms);
   EXPECT_FALSE(recorder_.Saw("B", "9", false, {}));
   EXPECT_THAT(Log(),

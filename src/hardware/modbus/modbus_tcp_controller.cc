@@ -161,14 +161,15 @@ std::vector<uint64_t> ModbusTcpController::GoodPolls() const {
   return out;
 }
 
-core::Status ModbusTcpController::Unlock(const domain::CompartmentKey& c) {
-  return WriteLock(c, true);
+core::Status ModbusTcpController::Unlock(const domain::CompartmentKey& c, app::Door door) {
+  return WriteLock(c, door, true);
 }
-core::Status ModbusTcpController::Relock(const domain::CompartmentKey& c) {
-  return WriteLock(c, false);
+core::Status ModbusTcpController::Relock(const domain::CompartmentKey& c, app::Door door) {
+  return WriteLock(c, door, false);
 }
 
-core::Status ModbusTcpController::WriteLock(const domain::CompartmentKey& c, bool release) {
+core::Status ModbusTcpController::WriteLock(const domain::CompartmentKey& c, app::Door door,
+                                            bool release) {
   for (auto& b : banks_) {
     if (b->config.site != c.site || b->config.bank != c.bank) continue;
     const auto& names = b->config.compartments;
@@ -177,10 +178,13 @@ core::Status ModbusTcpController::WriteLock(const domain::CompartmentKey& c, boo
     const int index = static_cast<int>(it - names.begin());
     std::lock_guard l(b->io);
     CUSTODIAN_RETURN_IF_ERROR(b->Connect(options_));
-    if (modbus_write_bit(b->ctx, coil::Address(index, coil::kOuterLock), release ? 1 : 0) != 1) {
+    const bool inner = door == app::Door::kInner;
+    const int address = coil::Address(index, inner ? coil::kInnerLock : coil::kOuterLock);
+    if (modbus_write_bit(b->ctx, address, release ? 1 : 0) != 1) {
       // Whatever went wrong, for the caller the lock did not move: the controller is unavailable.
       return core::UnavailableError(
-          b->Failed(std::string(release ? "the unlock of " : "the relock of ") + c.ToString())
+          b->Failed(std::string(release ? "the unlock of " : "the relock of ") +
+                    (inner ? "the inner door of " : "") + c.ToString())
               .message());
     }
     return core::Status::Ok();
