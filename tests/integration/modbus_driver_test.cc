@@ -130,6 +130,33 @@ TEST_F(ModbusDriverTest, TheInnerCoilOfACompartmentWithoutAnInnerDoorIsWrittenAn
   EXPECT_EQ(driver_->Unlock({"HQ", "A", "9"}, Door::kInner).code(), core::StatusCode::kNotFound);
 }
 
+TEST_F(ModbusDriverTest, OnlyACoilWriteIsAPulseNotThePollsThatFollowIt) {
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, Door::kOuter).ok());
+  const uint64_t polls = driver_->GoodPolls()[0];
+  ASSERT_TRUE(recorder_.WaitFor(
+      [&](const auto&, const auto&) { return driver_->GoodPolls()[0] >= polls + 3; }));
+  EXPECT_EQ(sim_->UnlockPulses(0), 1);
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kOuter).ok());  // another coil
+  EXPECT_EQ(sim_->UnlockPulses(0), 1);
+  EXPECT_EQ(sim_->UnlockPulses(1), 1);
+}
+
+TEST(ModbusDriverPulseTest, ALockWhoseDoorIsNeverOpenedEngagesAgainWhileTheDriverPolls) {
+  BankSimulator::Options o;
+  o.pulse = 100ms;
+  auto sim = BankSimulator::Start({SimCompartment{}}, o);
+  ASSERT_TRUE(sim) << sim.error().ToString();
+  Recorder recorder;
+  ModbusTcpController driver({BankConfig{"HQ", "A", "127.0.0.1", (*sim)->port(), {"1"}}}, Fast(),
+                             recorder.Callbacks());
+  driver.Start();
+  ASSERT_TRUE(recorder.WaitForEvents(BankEvent::Kind::kOnline));
+  ASSERT_TRUE(driver.Unlock({"HQ", "A", "1"}, Door::kOuter).ok());
+  EXPECT_TRUE((*sim)->LockReleased(0));
+  ASSERT_TRUE(recorder.WaitFor([&](const auto&, const auto&) { return !(*sim)->LockReleased(0); }));
+  EXPECT_EQ((*sim)->UnlockPulses(0), 1);
+}
+
 TEST(ModbusDriverPulseTest, AnInnerLockWhoseDoorIsNeverOpenedEngagesAgainAfterThePulseTime) {
   BankSimulator::Options o;
   o.pulse = 100ms;

@@ -132,30 +132,49 @@ struct BankSimulator::State {
     }
   }
 
-  // After a reply: a coil that now differs from the world was written. Under mu.
-  void ApplyCoilWrites() {
-    for (size_t i = 0; i < comps.size(); ++i) {
-      Compartment& c = comps[i];
-      for (Door door : kDoors) {
-        uint8_t& bit = map->tab_bits[modbus::coil::Address(static_cast<int>(i), CoilOf(door))];
-        if (!c.Has(door)) {
-          bit = 0;  // no inner lock here: the write is acknowledged and changes nothing
-          continue;
-        }
-        Doorway& d = c.At(door);
-        const bool coil = bit != 0;
-        if (coil && !d.released) {
-          d.released = true;
-          d.opened_since_release = false;
-          d.released_at = SteadyClock::now();
-          ++d.pulses;
-        } else if (coil && d.released) {
-          // A pulse while released (e.g. the door already reads open): counted, timer restarted.
-          d.released_at = SteadyClock::now();
-          ++d.pulses;
-        } else if (!coil && d.released) {
-          d.released = false;
-        }
+  // A lock coil written by a client: 1 releases the lock (or, while released — say the door
+  // already reads open — counts a pulse and restarts the timer), 0 engages it. Under mu.
+  void WriteCoil(int address, bool on) {
+    Compartment& c = comps[static_cast<size_t>(address / modbus::coil::kCompartmentCoils)];
+    const Door door = address % modbus::coil::kCompartmentCoils == modbus::coil::kInnerLock
+                          ? Door::kInner
+                          : Door::kOuter;
+    if (!c.Has(door)) return;  // no inner lock here: acknowledged, and nothing moves
+    Doorway& d = c.At(door);
+    if (on) {
+      if (!d.released) d.opened_since_release = false;
+      d.released = true;
+      d.released_at = SteadyClock::now();
+      ++d.pulses;
+    } else {
+      d.released = false;
+    }
+  }
+
+  // After a reply: the coils that request wrote, if it was a valid write of coils (functions 0x05
+  // and 0x0F, checked as libmodbus checks them before it answers). Only a write is a pulse: a
+  // coil that reads 1 because its lock is released is not written again by every later request.
+  // Under mu.
+  void ApplyCoilWrites(const uint8_t* query, int length) {
+    const int h = modbus_get_header_length(ctx);
+    const int coils = static_cast<int>(comps.size()) * modbus::coil::kCompartmentCoils;
+    if (length < h + 5) return;
+    auto word = [&](int at) { return (query[at] << 8) | query[at + 1]; };
+    const int address = word(h + 1);
+    if (query[h] == MODBUS_FC_WRITE_SINGLE_COIL) {
+      const int value = word(h + 3);
+      if (address >= coils || (value != 0xFF00 && value != 0x0000)) return;
+      WriteCoil(address, value == 0xFF00);
+    } else if (query[h] == MODBUS_FC_WRITE_MULTIPLE_COILS) {
+      const int count = word(h + 3);
+      if (length < h + 6) return;
+      const int bytes = query[h + 5];
+      if (count < 1 || count > MODBUS_MAX_WRITE_BITS || bytes != (count + 7) / 8 ||
+          address + count > coils || length < h + 6 + bytes) {
+        return;
+      }
+      for (int k = 0; k < count; ++k) {
+        WriteCoil(address + k, (query[h + 6 + k / 8] >> (k % 8) & 1) != 0);
       }
     }
   }
@@ -231,7 +250,7 @@ struct BankSimulator::State {
           continue;
         }
         ++served;
-        ApplyCoilWrites();
+        ApplyCoilWrites(query.data(), len);
       }
     }
   }
