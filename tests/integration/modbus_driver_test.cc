@@ -1,7 +1,8 @@
 // The Modbus TCP driver against the real simulator over loopback (port 0): readings and events
-// from polls, unlock pulses, and the faults — garbage frames, a slow controller, a controller
-// that drops off the network — each ending in a defined state. Then a whole sign-out and return
-// through CustodyDesk, the driver and the simulated bank.
+// from polls, unlock pulses of the outer and the inner (pass-through) doors, and the faults —
+// garbage frames, a slow controller, a controller that drops off the network — each ending in a
+// defined state. Then a whole sign-out and return through CustodyDesk, the driver and the simulated
+// bank.
 //
 // Waits are for asynchronous effects with a generous deadline (the poll runs every 20 ms here);
 // nothing asserts how fast anything is — that is `make bench`'s business.
@@ -128,6 +129,48 @@ TEST_F(ModbusDriverTest, TheInnerCoilOfACompartmentWithoutAnInnerDoorIsWrittenAn
   EXPECT_FALSE(sim_->CloseDoor(0, SimDoor::kInner));
   EXPECT_TRUE(sim_->DoorClosed(0, SimDoor::kInner));  // reads closed: there is nothing to open
   EXPECT_EQ(driver_->Unlock({"HQ", "A", "9"}, Door::kInner).code(), core::StatusCode::kNotFound);
+}
+
+TEST_F(ModbusDriverTest, TheInnerDoorOpeningIsAReadingOfItsOwnWithTheOuterDoorStillClosed) {
+  ASSERT_TRUE(recorder_.WaitForDoors("A", "2", true, true));
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kInner).ok());
+  ASSERT_TRUE(sim_->OpenDoor(1, SimDoor::kInner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", true, false));
+  // Evidence goes in from the property-room side: the tag is read with the inner door open.
+  ASSERT_TRUE(sim_->Place(1, SimItem{kOtherTag, 300, std::nullopt}));
+  EXPECT_TRUE(recorder_.WaitForReading("A", "2", true, {kOtherTag}));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", true, false));
+  ASSERT_TRUE(sim_->CloseDoor(1, SimDoor::kInner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", true, true));
+  EXPECT_EQ(recorder_.Count(BankEvent::Kind::kForcedDoor), 0u);
+  // Every other compartment reads its (missing) inner door closed.
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "1", true, true));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "3", true, true));
+}
+
+TEST_F(ModbusDriverTest, TheOuterAndInnerDoorsOfAPassThroughCompartmentAreIndependent) {
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kOuter).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kInner).ok());
+  EXPECT_EQ(sim_->UnlockPulses(1), 1);
+  EXPECT_EQ(sim_->UnlockPulses(1, SimDoor::kInner), 1);
+  ASSERT_TRUE(sim_->OpenDoor(1));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", false, true));
+  ASSERT_TRUE(sim_->OpenDoor(1, SimDoor::kInner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", false, false));
+  ASSERT_TRUE(sim_->CloseDoor(1));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", true, false));
+  EXPECT_FALSE(sim_->LockReleased(1));                  // the outer lock caught its door …
+  EXPECT_TRUE(sim_->LockReleased(1, SimDoor::kInner));  // … and the inner one waits for its own
+  ASSERT_TRUE(sim_->CloseDoor(1, SimDoor::kInner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", true, true));
+  EXPECT_FALSE(sim_->LockReleased(1, SimDoor::kInner));
+  // A relock of one door leaves the other released.
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kOuter).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kInner).ok());
+  ASSERT_TRUE(driver_->Relock({"HQ", "A", "2"}, Door::kOuter).ok());
+  EXPECT_FALSE(sim_->LockReleased(1));
+  EXPECT_TRUE(sim_->LockReleased(1, SimDoor::kInner));
+  EXPECT_EQ(recorder_.Count(BankEvent::Kind::kForcedDoor), 0u);
 }
 
 TEST_F(ModbusDriverTest, OnlyACoilWriteIsAPulseNotThePollsThatFollowIt) {

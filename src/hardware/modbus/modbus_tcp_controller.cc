@@ -273,13 +273,15 @@ void ModbusTcpController::PollLoop(Bank& bank) {
           const int64_t d = int64_t{*c.weight_g} - int64_t{*before->weight_g};
           return d > options_.weight_deadband_g || -d > options_.weight_deadband_g;
         };
-        if (before == nullptr || before->door_closed != c.door_closed || before->tags != c.tags ||
+        if (before == nullptr || before->door_closed != c.door_closed ||
+            before->inner_door_closed != c.inner_door_closed || before->tags != c.tags ||
             before->tag_count != c.tag_count || before->charge_percent != c.charge_percent ||
             before->temperature_deci_c != c.temperature_deci_c || weight_moved()) {
           if (callbacks_.on_reading) {
             app::CompartmentReading r;
             r.compartment = {bank.config.site, bank.config.bank, name};
             r.door_closed = c.door_closed;
+            r.inner_door_closed = c.inner_door_closed;
             r.tags = c.tags;
             if (c.weight_g) r.weight_g = *c.weight_g;
             r.charge_percent = c.charge_percent;

@@ -3,13 +3,15 @@
 //
 // One polling thread per bank reads the whole bank every poll interval (default 200 ms), decodes
 // it with modbus::DecodeBank — which trusts nothing — and reports what changed: a
-// CompartmentReading whenever a door, the tags, the charge, the temperature or the weight (beyond
-// a deadband) of a compartment change (all of them after every (re)connection), and a BankEvent for
-// the rest (online/offline, a bad answer, mains, fire alarm, tamper, a door forced while its lock
-// was engaged). A bank that does not answer `offline_after` polls in a row is reported offline
-// once; the driver reconnects with exponential backoff, and its controller keeps the locks engaged
-// meanwhile (fail secure). A bad answer drops the connection (the byte stream can no longer be
-// trusted) and counts as a failed poll.
+// CompartmentReading whenever a door (the outer one, or the inner one of a pass-through
+// compartment), the tags, the charge, the temperature or the weight (beyond a deadband) of a
+// compartment change (all of them after every (re)connection), and a BankEvent for the rest
+// (online/offline, a bad answer, mains, fire alarm, tamper, an outer door forced while its lock was
+// engaged — the protocol reports no inner lock state, so a forced inner door is not told apart). A
+// bank that does not answer `offline_after` polls in a row is reported offline once; the driver
+// reconnects with exponential backoff, and its controller keeps the locks engaged meanwhile (fail
+// secure). A bad answer drops the connection (the byte stream can no longer be trusted) and counts
+// as a failed poll.
 //
 // Unlock writes the lock coil of the door (1) — the outer lock's, or the inner lock's of a
 // pass-through compartment — and returns once the controller acknowledged it, always: even if the
