@@ -53,6 +53,7 @@ const std::string kLockers =
     "HQ,A,1,small,charging;rfid;scale\n"
     "HQ,A,2,medium,rfid;scale\n"
     "HQ,A,3,small,refrigerated;rfid\n"
+    "HQ,A,4,large,pass_through;rfid;scale\n"
     "HQ,B,9,long_gun,rfid;scale\n"
     "HQ,B,7,long_gun,rfid;scale\n";
 const std::string kItems =
@@ -152,6 +153,7 @@ TEST(SitePlanTest, BanksFollowTheLockersFileAndItemsSitInTheirHomes) {
   const auto& a = plan->banks[0].compartments;
   EXPECT_TRUE(a[0].charger && a[0].scale && !a[0].thermometer);
   EXPECT_TRUE(!a[2].scale && a[2].thermometer);
+  EXPECT_TRUE(a[3].pass_through && !a[0].pass_through);
   ASSERT_EQ(plan->banks[0].items[0].size(), 1u);
   const auto& radio = plan->banks[0].items[0][0];
   EXPECT_EQ(radio.tag, kRadio);  // upper-cased, as import records it
@@ -170,10 +172,10 @@ TEST(SitePlanTest, ABadFileIsNamedWithItsLineAndColumnAsImportNamesIt) {
   auto homeless = hardware::sim::PlanSite(
       kLockers,
       "serial,type,tag,site,bank,compartment,weight_g\nX-1,RADIO,E28011700000020000000009,HQ,A,"
-      "4,1\n");
+      "5,1\n");
   ASSERT_FALSE(homeless);
   EXPECT_EQ(homeless.error().message(),
-            "items file: line 2: compartment: there is no compartment HQ/A/4 (import it with the "
+            "items file: line 2: compartment: there is no compartment HQ/A/5 (import it with the "
             "lockers first)");
   auto empty = hardware::sim::PlanSite("site,bank,compartment,size,features\n", kItems);
   ASSERT_FALSE(empty);
@@ -270,6 +272,59 @@ TEST_F(SimControlTest, ADoorOpensOnlyAfterTheDriverUnlocksItAndTakeRemovesTheIte
   json state = client_->Ok(R"({"op":"state","site":"HQ","bank":"A","compartment":"1"})");
   EXPECT_EQ(state["banks"][0]["compartments"][0]["lock"], "engaged");  // caught the door
   EXPECT_EQ(client_->Error(At("close_door", "A", "1")), "the door of HQ/A/1 is already closed");
+}
+
+TEST_F(SimControlTest, TheInnerDoorOfAPassThroughCompartmentOpensOnlyAfterTheInnerUnlock) {
+  const std::string inner = R"(,"door":"inner")";
+  EXPECT_EQ(client_->Error(At("open_door", "A", "4", inner)),
+            "the inner lock of HQ/A/4 is engaged: the door does not open (use force_door)");
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "4"}, app::Door::kInner).ok());
+  EXPECT_EQ(client_->Error(At("open_door", "A", "4")),  // the outer lock did not move
+            "the lock of HQ/A/4 is engaged: the door does not open (use force_door)");
+  client_->Ok(At("open_door", "A", "4", inner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "4", true, false));
+  json state = client_->Ok(R"({"op":"state","site":"HQ","bank":"A","compartment":"4"})");
+  const json& c = state["banks"][0]["compartments"][0];
+  EXPECT_EQ(c["door"], "closed");
+  EXPECT_EQ(c["lock"], "engaged");
+  EXPECT_EQ(c["inner_door"], "open");
+  EXPECT_EQ(c["inner_lock"], "released");
+  EXPECT_EQ(client_->Error(At("open_door", "A", "4", inner)),
+            "the inner door of HQ/A/4 is already open");
+  // Evidence goes in from the property room.
+  client_->Ok(At("put", "A", "4", R"(,"tag":")" + kStranger + R"(","weight_g":90)"));
+  EXPECT_TRUE(recorder_.WaitForReading("A", "4", true, {kStranger}));
+  client_->Ok(At("close_door", "A", "4", inner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "4", true, true));
+  state = client_->Ok(R"({"op":"state","site":"HQ","bank":"A","compartment":"4"})");
+  EXPECT_EQ(state["banks"][0]["compartments"][0]["inner_lock"], "engaged");  // caught the door
+  EXPECT_EQ(client_->Error(At("close_door", "A", "4", inner)),
+            "the inner door of HQ/A/4 is already closed");
+  EXPECT_EQ(client_->Error(At("take", "A", "4", R"(,"tag":")" + kStranger + "\"")),
+            "both doors of HQ/A/4 are closed: open one first (open_door or force_door)");
+  // Forced, like the outer door; "outer" is the default spelled out.
+  client_->Ok(At("force_door", "A", "4", inner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "4", true, false));
+  client_->Ok(At("force_door", "A", "4", R"(,"door":"outer")"));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "4", false, false));
+}
+
+TEST_F(SimControlTest, AnInnerDoorIsRefusedWhereThereIsNone) {
+  const std::string none =
+      "HQ/A/1 has no inner door: it is not a pass-through compartment (its features in the "
+      "lockers file do not include pass_through)";
+  for (const char* op : {"open_door", "force_door", "close_door"}) {
+    EXPECT_EQ(client_->Error(At(op, "A", "1", R"(,"door":"inner")")), none) << op;
+  }
+  EXPECT_EQ(client_->Error(At("open_door", "A", "1", R"(,"door":"back")")),
+            "door: must be \"outer\" or \"inner\" (the inner door of a pass-through "
+            "compartment), not \"back\"");
+  json state = client_->Ok(R"({"op":"state","site":"HQ","bank":"A","compartment":"1"})");
+  EXPECT_FALSE(state["banks"][0]["compartments"][0].contains("inner_door"));
+  // The driver's inner unlock of it is acknowledged and moves nothing.
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kInner).ok());
+  EXPECT_EQ(client_->Error(At("open_door", "A", "1")),
+            "the lock of HQ/A/1 is engaged: the door does not open (use force_door)");
 }
 
 TEST_F(SimControlTest, SensorsAndAlarmsReachTheDriver) {
@@ -432,7 +487,7 @@ TEST(SimCliTest, RunsUntilSigtermWritesTheBankConfigurationAndAnswersOnItsContro
   }
   ASSERT_TRUE(config.is_object()) << store::ReadFile(dir.file("err")).value();
   ASSERT_EQ(config["banks"].size(), 2u);
-  EXPECT_EQ(config["banks"][0]["compartments"], json({"1", "2", "3"}));
+  EXPECT_EQ(config["banks"][0]["compartments"], json({"1", "2", "3", "4"}));
   ControlClient client(config["control_port"].get<uint16_t>());
   ASSERT_TRUE(client.connected());
   EXPECT_EQ(client.Ok(R"({"op":"banks"})")["banks"], config["banks"]);

@@ -56,6 +56,16 @@ std::vector<Example> EveryOp() {
   v.push_back({R"({"op":"open_door",)" + c + "}", at(ControlOp::kOpenDoor)});
   v.push_back({R"({"op":"close_door",)" + c + "}", at(ControlOp::kCloseDoor)});
   v.push_back({R"({"op":"force_door",)" + c + "}", at(ControlOp::kForceDoor)});
+  for (ControlOp op : {ControlOp::kOpenDoor, ControlOp::kCloseDoor, ControlOp::kForceDoor}) {
+    ControlRequest inner = at(op);
+    inner.door = Door::kInner;
+    v.push_back(
+        {R"({"op":")" + std::string(ControlOpName(op)) + R"(",)" + c + R"(,"door":"inner"})",
+         inner});
+    v.push_back(
+        {R"({"op":")" + std::string(ControlOpName(op)) + R"(",)" + c + R"(,"door":"outer"})",
+         at(op)});
+  }
   ControlRequest take = at(ControlOp::kTake);
   take.tag = kTag;
   v.push_back({R"({"op":"take",)" + c + R"(,"tag":"e28011700000020000000abc"})", take});
@@ -172,7 +182,7 @@ TEST(ControlRequestTest, NamesAMissingWrongOrUnknownOp) {
 
 TEST(ControlRequestTest, NamesAFieldThatTheOpDoesNotHave) {
   EXPECT_EQ(Error(R"({"op":"open_door","site":"HQ","bank":"A","compartmnet":"14"})"),
-            "compartmnet: not a field of open_door (its fields: site, bank, compartment)");
+            "compartmnet: not a field of open_door (its fields: site, bank, compartment, door)");
   EXPECT_EQ(Error(R"({"op":"set_mains","site":"HQ","bank":"A","compartment":"1","on":true})"),
             "compartment: not a field of set_mains (its fields: site, bank, on)");
   EXPECT_EQ(Error(R"({"op":"banks","site":"HQ"})"),
@@ -200,6 +210,18 @@ TEST(ControlRequestTest, NamesAMissingOrMalformedPlace) {
   EXPECT_EQ(Error(R"({"op":"state","bank":"A"})"), "site: missing (bank needs it)");
   EXPECT_EQ(Error(R"({"op":"state","site":"HQ","compartment":"1"})"),
             "bank: missing (compartment needs it)");
+}
+
+TEST(ControlRequestTest, NamesADoorThatIsNeitherOuterNorInner) {
+  const std::string c = R"({"site":"HQ","bank":"A","compartment":"1",)";
+  const std::string why =
+      "door: must be \"outer\" or \"inner\" (the inner door of a pass-through compartment), not ";
+  EXPECT_EQ(Error(c + R"("op":"open_door","door":"side"})"), why + "\"side\"");
+  EXPECT_EQ(Error(c + R"("op":"force_door","door":"Inner"})"), why + "\"Inner\"");
+  EXPECT_EQ(Error(c + R"("op":"close_door","door":1})"), why + "1");
+  EXPECT_EQ(Error(c + R"("op":"open_door","door":null})"), why + "null");
+  EXPECT_EQ(Error(c + R"("op":"take","tag":")" + kTag + R"(","door":"inner"})"),
+            "door: not a field of take (its fields: site, bank, compartment, tag)");
 }
 
 TEST(ControlRequestTest, NamesAMissingOrMalformedTag) {

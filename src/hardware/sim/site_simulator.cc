@@ -66,6 +66,11 @@ core::Status DefineNamed(std::string_view csv, size_t column, const char* file,
   return core::Status::Ok();
 }
 
+// "the door of " / "the inner door of ", to start a sentence about one.
+std::string TheDoor(Door door) {
+  return door == Door::kInner ? "the inner door of " : "the door of ";
+}
+
 }  // namespace
 
 int DeterministicCharge(std::string_view tag) {
@@ -156,6 +161,32 @@ struct SiteSimulator::Impl {
     for (const SimBankInfo& b : infos) names.push_back(BankName(b.site, b.bank));
     return core::NotFoundError("there is no bank " + BankName(site, bank) +
                                " (the banks: " + ListForPeople(names) + ")");
+  }
+
+  // Items go in and out only through an open door: the outer one, or the inner one of a
+  // pass-through compartment.
+  static core::Status Reachable(const Place& p, const CompartmentKey& c) {
+    if (!p.sim->DoorClosed(p.index) || !p.sim->DoorClosed(p.index, Door::kInner)) {
+      return core::Status::Ok();
+    }
+    if (p.spec->pass_through) {
+      return core::FailedPreconditionError("both doors of " + c.ToString() +
+                                           " are closed: open one first (open_door or force_door)");
+    }
+    return core::FailedPreconditionError("the door of " + c.ToString() +
+                                         " is closed: open it first (open_door or force_door)");
+  }
+
+  // Find, and a door that the compartment has.
+  core::Result<Place> FindDoor(const CompartmentKey& c, Door door) const {
+    CUSTODIAN_ASSIGN_OR_RETURN(Place p, Find(c));
+    if (door == Door::kInner && !p.spec->pass_through) {
+      return core::FailedPreconditionError(
+          c.ToString() +
+          " has no inner door: it is not a pass-through compartment (its features in the "
+          "lockers file do not include pass_through)");
+    }
+    return p;
   }
 
   core::Result<Place> Find(const CompartmentKey& c) const {
@@ -357,42 +388,40 @@ SiteSimulator::~SiteSimulator() {
 
 const std::vector<SimBankInfo>& SiteSimulator::banks() const { return impl_->infos; }
 
-core::Status SiteSimulator::OpenDoor(const CompartmentKey& c) {
-  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->Find(c));
-  if (!p.sim->DoorClosed(p.index)) {
-    return core::FailedPreconditionError("the door of " + c.ToString() + " is already open");
+core::Status SiteSimulator::OpenDoor(const CompartmentKey& c, Door door) {
+  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->FindDoor(c, door));
+  if (!p.sim->DoorClosed(p.index, door)) {
+    return core::FailedPreconditionError(TheDoor(door) + c.ToString() + " is already open");
   }
-  if (!p.sim->OpenDoor(p.index)) {
-    return core::FailedPreconditionError("the lock of " + c.ToString() +
-                                         " is engaged: the door does not open (use force_door)");
+  if (!p.sim->OpenDoor(p.index, door)) {
+    return core::FailedPreconditionError(
+        std::string(door == Door::kInner ? "the inner lock of " : "the lock of ") + c.ToString() +
+        " is engaged: the door does not open (use force_door)");
   }
   return core::Status::Ok();
 }
 
-core::Status SiteSimulator::ForceDoor(const CompartmentKey& c) {
-  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->Find(c));
-  if (!p.sim->DoorClosed(p.index)) {
-    return core::FailedPreconditionError("the door of " + c.ToString() + " is already open");
+core::Status SiteSimulator::ForceDoor(const CompartmentKey& c, Door door) {
+  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->FindDoor(c, door));
+  if (!p.sim->DoorClosed(p.index, door)) {
+    return core::FailedPreconditionError(TheDoor(door) + c.ToString() + " is already open");
   }
-  p.sim->ForceDoor(p.index);
+  p.sim->ForceDoor(p.index, door);
   return core::Status::Ok();
 }
 
-core::Status SiteSimulator::CloseDoor(const CompartmentKey& c) {
-  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->Find(c));
-  if (p.sim->DoorClosed(p.index)) {
-    return core::FailedPreconditionError("the door of " + c.ToString() + " is already closed");
+core::Status SiteSimulator::CloseDoor(const CompartmentKey& c, Door door) {
+  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->FindDoor(c, door));
+  if (p.sim->DoorClosed(p.index, door)) {
+    return core::FailedPreconditionError(TheDoor(door) + c.ToString() + " is already closed");
   }
-  p.sim->CloseDoor(p.index);
+  p.sim->CloseDoor(p.index, door);
   return core::Status::Ok();
 }
 
 core::Result<SimItem> SiteSimulator::Take(const CompartmentKey& c, std::string_view tag) {
   CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->Find(c));
-  if (p.sim->DoorClosed(p.index)) {
-    return core::FailedPreconditionError("the door of " + c.ToString() +
-                                         " is closed: open it first (open_door or force_door)");
-  }
+  CUSTODIAN_RETURN_IF_ERROR(Impl::Reachable(p, c));
   const std::string epc = Upper(tag);
   std::lock_guard l(impl_->mu);
   if (auto taken = p.sim->Take(p.index, epc)) return *taken;
@@ -417,10 +446,7 @@ core::Status SiteSimulator::Put(const CompartmentKey& c, std::string_view tag,
   if (charge_percent && (*charge_percent < 0 || *charge_percent > 100)) {
     return core::InvalidArgumentError("a charge is 0-100 %");
   }
-  if (p.sim->DoorClosed(p.index)) {
-    return core::FailedPreconditionError("the door of " + c.ToString() +
-                                         " is closed: open it first (open_door or force_door)");
-  }
+  CUSTODIAN_RETURN_IF_ERROR(Impl::Reachable(p, c));
   SimItem item{Upper(tag), 0, std::nullopt};
   if (auto ref = impl_->reference.find(item.tag); ref != impl_->reference.end()) {
     item.weight_g = ref->second.weight_g;

@@ -10,8 +10,8 @@
 //     compartments 1..n. Bank k (0-based) listens on base_port + k, or on a free port when
 //     base_port is 0.
 //   - Features: `scale` → a scale, `charging` → a charger, `refrigerated` → a thermometer reading
-//     4.0 °C, `pass_through` is recorded. Every simulated compartment reads RFID tags (`rfid` is
-//     implied).
+//     4.0 °C, `pass_through` → an inner door with its own lock (the protocol's inner coil). Every
+//     simulated compartment reads RFID tags (`rfid` is implied).
 //   - Items: tag and weight_g from the file. An item whose home has a charger reports a charge of
 //     80-100 %, a function of its tag alone (FNV-1a of the tag mod 21, plus 80): the same every
 //     run.
@@ -27,8 +27,8 @@
 //
 // Errors name the place and say what to do: NotFound for an unknown bank or compartment,
 // FailedPrecondition when the world does not allow it (a door that is locked or already open, an
-// item that is not there, a compartment without a scale), InvalidArgument for a value out of
-// range.
+// item that is not there, a compartment without a scale or without an inner door),
+// InvalidArgument for a value out of range.
 //
 // Thread-safety: every method may be called from any thread.
 #pragma once
@@ -102,13 +102,16 @@ class SiteSimulator {
 
   const std::vector<SimBankInfo>& banks() const;
 
-  // Doors. OpenDoor needs the lock released (by the driver's unlock); ForceDoor does not.
-  core::Status OpenDoor(const domain::CompartmentKey& c);
-  core::Status ForceDoor(const domain::CompartmentKey& c);
-  core::Status CloseDoor(const domain::CompartmentKey& c);
-  // Items: only through an open door. A tag is in one place at a time: Put refuses a tag that is
-  // in another compartment (and takes it from the auto officer's pocket if it is there). Put
-  // without weight or charge uses what the items file gave that tag (0 g, no charge if unknown).
+  // Doors: the outer one unless told; the inner one only in a pass-through compartment
+  // (FailedPrecondition otherwise). OpenDoor needs that door's lock released (by the driver's
+  // unlock); ForceDoor does not.
+  core::Status OpenDoor(const domain::CompartmentKey& c, Door door = Door::kOuter);
+  core::Status ForceDoor(const domain::CompartmentKey& c, Door door = Door::kOuter);
+  core::Status CloseDoor(const domain::CompartmentKey& c, Door door = Door::kOuter);
+  // Items: only through an open door (either one of a pass-through compartment). A tag is in one
+  // place at a time: Put refuses a tag that is in another compartment (and takes it from the auto
+  // officer's pocket if it is there). Put without weight or charge uses what the items file gave
+  // that tag (0 g, no charge if unknown).
   core::Result<SimItem> Take(const domain::CompartmentKey& c, std::string_view tag);
   core::Status Put(const domain::CompartmentKey& c, std::string_view tag,
                    std::optional<uint32_t> weight_g, std::optional<int> charge_percent);
