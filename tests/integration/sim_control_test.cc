@@ -1,7 +1,8 @@
 // The site simulator as a test or a person uses it: banks built from small lockers and items CSV
 // texts, acted on through the JSON control interface over a real loopback socket, and watched by
 // the real driver (ModbusTcpController) over Modbus TCP. Then the auto officer answering the
-// driver's unlocks, and `custodian sim` itself, started and stopped as a process.
+// driver's unlocks (taking the item it was told to expect), and `custodian sim` itself, started
+// and stopped as a process.
 //
 // Waits are for asynchronous effects with a generous deadline (the driver polls every 20 ms, the
 // auto officer pauses 100 ms); nothing asserts how fast anything is.
@@ -46,6 +47,7 @@ using namespace std::chrono_literals;
 
 const std::string kRadio = "E28011700000020000000001";
 const std::string kRifle = "E28011700000020000000002";
+const std::string kRifle2 = "E28011700000020000000003";
 const std::string kStranger = "E280117000000200000000FF";
 
 const std::string kLockers =
@@ -59,7 +61,8 @@ const std::string kLockers =
 const std::string kItems =
     "serial,type,tag,site,bank,compartment,weight_g\n"
     "RAD-1,RADIO,e28011700000020000000001,HQ,A,1,410\n"
-    "R-1,RIFLE,E28011700000020000000002,HQ,B,7,3400\n";
+    "R-1,RIFLE,E28011700000020000000002,HQ,B,7,3400\n"
+    "R-2,RIFLE,E28011700000020000000003,HQ,B,7,3500\n";
 
 // A client of the control interface: one connection, one request line, one response line.
 class ControlClient {
@@ -226,7 +229,7 @@ TEST_F(SimControlTest, EveryBankServesOnItsOwnPortAndBanksListsThemForTheDriver)
   EXPECT_EQ(banks["banks"][1]["compartments"], json({"9", "7"}));
   EXPECT_NE(sim_->banks()[0].port, sim_->banks()[1].port);
   // The driver reads both banks, compartments named as in the file.
-  EXPECT_TRUE(recorder_.WaitForReading("B", "7", true, {kRifle}));
+  EXPECT_TRUE(recorder_.WaitForReading("B", "7", true, {kRifle, kRifle2}));
   EXPECT_TRUE(recorder_.WaitForReading("B", "9", true, {}));
 }
 
@@ -440,6 +443,62 @@ TEST_F(SimAutoTest, TheOfficerTakesTheItemOfAnUnlockedCompartmentAndLaterPutsItB
                 "auto: HQ/A/1: opened the door", "auto: HQ/A/1: took " + kRadio + " (RAD-1)",
                 "auto: HQ/A/1: closed the door", "auto: HQ/A/1: opened the door",
                 "auto: HQ/A/1: put back " + kRadio + " (RAD-1)", "auto: HQ/A/1: closed the door"}));
+}
+
+TEST_F(SimAutoTest, TheOfficerTakesTheExpectedItemNotTheFirstAndOnlyOnTheNextVisit) {
+  // Two rifles in HQ/B/7; the server granted the second. A later expect replaces an earlier one.
+  client_->Ok(At("expect", "B", "7", R"(,"tag":")" + kRifle + "\""));
+  client_->Ok(At("expect", "B", "7", R"(,"tag":")" + kRifle2 + "\""));
+  ASSERT_TRUE(driver_->Unlock({"HQ", "B", "7"}, app::Door::kOuter).ok());
+  ASSERT_TRUE(recorder_.WaitForReading("B", "7", true, {kRifle}));
+  EXPECT_TRUE(recorder_.Saw("B", "7", false, {kRifle, kRifle2}));
+  ASSERT_EQ(sim_->Pocket().size(), 1u);
+  EXPECT_EQ(sim_->Pocket()[0].item.tag, kRifle2);
+  EXPECT_EQ(sim_->Pocket()[0].home, (domain::CompartmentKey{"HQ", "B", "7"}));
+  EXPECT_THAT(Log(),
+              ::testing::Contains("auto: HQ/B/7: took " + kRifle2 + " (R-2), the expected item"));
+  // The visit used the expectation up: the next one puts the rifle back, as without one.
+  ASSERT_TRUE(driver_->Unlock({"HQ", "B", "7"}, app::Door::kOuter).ok());
+  ASSERT_TRUE(recorder_.WaitForReading("B", "7", true, {kRifle, kRifle2}));
+  EXPECT_TRUE(sim_->Pocket().empty());
+  EXPECT_THAT(Log(), ::testing::Contains("auto: HQ/B/7: put back " + kRifle2 + " (R-2)"));
+}
+
+TEST_F(SimAutoTest, AnExpectedItemThatIsNotThereIsNotReplacedByAnother) {
+  ASSERT_TRUE(sim_->Expect({"HQ", "A", "1"}, kStranger).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());
+  ASSERT_TRUE(recorder_.WaitFor([&](const auto&, const auto&) {
+    const auto log = Log();
+    return std::find(log.begin(), log.end(), "auto: HQ/A/1: closed the door") != log.end();
+  }));
+  EXPECT_EQ(Log(), (std::vector<std::string>{
+                       "auto: HQ/A/1: opened the door",
+                       "auto: HQ/A/1: expected " + kStranger + ", which is not here: took nothing",
+                       "auto: HQ/A/1: closed the door"}));
+  EXPECT_TRUE(sim_->Pocket().empty());
+  EXPECT_TRUE(recorder_.WaitForReading("A", "1", true, {kRadio}));
+  EXPECT_FALSE(sim_->Bank(0).LockReleased(0));  // the closed door engaged the lock
+}
+
+TEST_F(SimAutoTest, AnExpectationNeedsAKnownCompartmentAndATag) {
+  auto unknown = sim_->Expect({"HQ", "B", "1"}, kRifle);
+  EXPECT_EQ(unknown.code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(unknown.message(), "bank HQ/B has no compartment \"1\" (its compartments: 9, 7)");
+  auto bad = sim_->Expect({"HQ", "B", "7"}, "R-2");
+  EXPECT_EQ(bad.code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.message(), "a tag is 24 hexadecimal digits, not all zero, not \"R-2\"");
+  EXPECT_EQ(sim_->Expect({"HQ", "B", "7"}, "000000000000000000000000").code(),
+            core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client_->Error(At("expect", "Z", "7", R"(,"tag":")" + kRifle + "\"")),
+            "there is no bank HQ/Z (the banks: HQ/A, HQ/B)");
+  EXPECT_EQ(client_->Error(At("expect", "B", "7", R"(,"tag":"R-2")")),
+            "tag: \"R-2\" must be 24 hexadecimal digits (0-9, A-F)");
+}
+
+TEST_F(SimControlTest, ExpectIsRefusedWhenThereIsNoAutoOfficer) {
+  EXPECT_EQ(client_->Error(At("expect", "B", "7", R"(,"tag":")" + kRifle2 + "\"")),
+            "the auto officer is off, so nobody visits HQ/B/7 to take the item (start custodian "
+            "sim with --auto)");
 }
 
 TEST_F(SimAutoTest, AnUnlockThatIsTakenBackBeforeThePauseLeavesTheDoorShut) {

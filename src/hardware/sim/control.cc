@@ -43,6 +43,7 @@ constexpr OpSpec kOps[] = {
     {ControlOp::kSetWeight, "set_weight", Scope::kCompartment, {"grams"}},
     {ControlOp::kSetTemperature, "set_temperature", Scope::kCompartment, {"deci_c"}},
     {ControlOp::kSetTamper, "set_tamper", Scope::kCompartment, {"on"}},
+    {ControlOp::kExpect, "expect", Scope::kCompartment, {"tag"}},
     {ControlOp::kSetMains, "set_mains", Scope::kBank, {"on"}},
     {ControlOp::kSetFireAlarm, "set_fire_alarm", Scope::kBank, {"on"}},
     {ControlOp::kSetOffline, "set_offline", Scope::kBank, {"on"}},
@@ -278,7 +279,8 @@ core::Result<ControlRequest> ParseObject(const json& j) {
       CUSTODIAN_ASSIGN_OR_RETURN(r.door, f.DoorOf("door"));
       break;
     }
-    case ControlOp::kTake: {
+    case ControlOp::kTake:
+    case ControlOp::kExpect: {
       CUSTODIAN_ASSIGN_OR_RETURN(r.tag, f.Tag("tag"));
       break;
     }
@@ -484,6 +486,7 @@ std::string FormatControlRequest(const ControlRequest& r) {
       if (r.door == Door::kInner) j["door"] = "inner";
       break;
     case ControlOp::kTake:
+    case ControlOp::kExpect:
       j["tag"] = r.tag;
       break;
     case ControlOp::kPut:
@@ -550,6 +553,9 @@ std::string RunControlRequest(SiteSimulator& sim, const ControlRequest& r) {
       break;
     case ControlOp::kSetTamper:
       s = sim.SetTamper(key, r.on);
+      break;
+    case ControlOp::kExpect:
+      s = sim.Expect(key, r.tag);
       break;
     case ControlOp::kSetMains:
       s = sim.SetMains(r.site, r.bank, r.on);

@@ -43,6 +43,7 @@ enum class ControlOp {
   kSetWeight,       // grams (null: the items' sum again)
   kSetTemperature,  // deci_c (null: no reading)
   kSetTamper,       // on
+  kExpect,          // tag: what the auto officer's next visit takes
   // A bank: site and bank.
   kSetMains,      // on
   kSetFireAlarm,  // on

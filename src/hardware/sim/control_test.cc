@@ -88,6 +88,9 @@ std::vector<Example> EveryOp() {
   ControlRequest tamper = at(ControlOp::kSetTamper);
   tamper.on = true;
   v.push_back({R"({"op":"set_tamper",)" + c + R"(,"on":true})", tamper});
+  ControlRequest expect = at(ControlOp::kExpect);
+  expect.tag = kTag;
+  v.push_back({R"({"op":"expect",)" + c + R"(,"tag":"e28011700000020000000abc"})", expect});
   ControlRequest mains = bank(ControlOp::kSetMains);
   v.push_back({R"({"op":"set_mains",)" + b + R"(,"on":false})", mains});
   ControlRequest fire = bank(ControlOp::kSetFireAlarm);
@@ -173,7 +176,8 @@ TEST(ControlRequestTest, RejectsALineOver64KiB) {
 TEST(ControlRequestTest, NamesAMissingWrongOrUnknownOp) {
   const std::string known =
       "known ops: open_door, close_door, force_door, take, put, set_weight, set_temperature, "
-      "set_tamper, set_mains, set_fire_alarm, set_offline, set_delay, send_garbage, state, banks";
+      "set_tamper, expect, set_mains, set_fire_alarm, set_offline, set_delay, send_garbage, state, "
+      "banks";
   EXPECT_EQ(Error(R"({"site":"HQ"})"), "op: missing; " + known);
   EXPECT_EQ(Error(R"({"op":3})"), "op: must be a string, not 3; " + known);
   EXPECT_EQ(Error(R"({"op":"opne_door","site":"HQ","bank":"A","compartment":"14"})"),
@@ -227,6 +231,11 @@ TEST(ControlRequestTest, NamesADoorThatIsNeitherOuterNorInner) {
 TEST(ControlRequestTest, NamesAMissingOrMalformedTag) {
   const std::string c = R"({"site":"HQ","bank":"A","compartment":"1",)";
   EXPECT_EQ(Error(c + R"("op":"take"})"), "tag: missing (24 hexadecimal digits)");
+  EXPECT_EQ(Error(c + R"("op":"expect"})"), "tag: missing (24 hexadecimal digits)");
+  EXPECT_EQ(Error(c + R"("op":"expect","tag":"RAD-1"})"),
+            "tag: \"RAD-1\" must be 24 hexadecimal digits (0-9, A-F)");
+  EXPECT_EQ(Error(c + R"("op":"expect","tag":")" + kTag + R"(","door":"inner"})"),
+            "door: not a field of expect (its fields: site, bank, compartment, tag)");
   EXPECT_EQ(Error(c + R"("op":"put","tag":12})"),
             "tag: must be a string of 24 hexadecimal digits, not 12");
   EXPECT_EQ(Error(c + R"("op":"put","tag":"E2801170000002000000ABC"})"),

@@ -139,9 +139,11 @@ struct SiteSimulator::Impl {
   std::map<std::string, std::string, std::less<>> serials;
   std::map<std::string, SimItem, std::less<>> reference;  // tag → as the items file placed it
 
-  // Guards the pocket, and makes "is this tag anywhere already?" + Place one step.
+  // Guards the pocket and the expectations, and makes "is this tag anywhere already?" + Place one
+  // step.
   mutable std::mutex mu;
   std::vector<PocketItem> pocket;
+  std::map<CompartmentKey, std::string> expected;  // the tag the next visit takes (see Expect)
 
   std::mutex auto_mu;
   std::condition_variable auto_cv;
@@ -235,6 +237,7 @@ struct SiteSimulator::Impl {
       int index;
       Step step;
       SteadyClock::time_point due;
+      std::string expected;  // the tag to take; empty: put back, or else take the first
     };
     std::vector<std::vector<int>> seen;
     for (const auto& s : sims) {
@@ -257,7 +260,8 @@ struct SiteSimulator::Impl {
             return v.bank == b && v.index == i;
           });
           if (!busy) {
-            visits.push_back({b, i, Step::kOpen, SteadyClock::now() + options.auto_pause});
+            visits.push_back({b, i, Step::kOpen, SteadyClock::now() + options.auto_pause,
+                              TakeExpectation(Key(b, i))});
           }
         }
       }
@@ -266,8 +270,7 @@ struct SiteSimulator::Impl {
           ++it;
           continue;
         }
-        const CompartmentKey key{infos[it->bank].site, infos[it->bank].bank,
-                                 infos[it->bank].compartments[static_cast<size_t>(it->index)]};
+        const CompartmentKey key = Key(it->bank, it->index);
         const std::string at = "auto: " + key.ToString() + ": ";
         BankSimulator& sim = *sims[it->bank];
         bool done = false;
@@ -286,7 +289,7 @@ struct SiteSimulator::Impl {
               Log(at + "someone closed the door before I reached in");
               done = true;
             } else {
-              Log(at + TakeOrReturn(sim, it->index, key));
+              Log(at + TakeOrReturn(sim, it->index, key, it->expected));
               it->step = Step::kClose;
             }
             break;
@@ -309,9 +312,33 @@ struct SiteSimulator::Impl {
     }
   }
 
-  // Puts back what belongs here, or takes the first item: the sentence says which.
-  std::string TakeOrReturn(BankSimulator& sim, int index, const CompartmentKey& key) {
+  CompartmentKey Key(size_t bank, int index) const {
+    return {infos[bank].site, infos[bank].bank,
+            infos[bank].compartments[static_cast<size_t>(index)]};
+  }
+
+  // The expectation for this compartment, which the visit starting now takes with it; "" if none.
+  std::string TakeExpectation(const CompartmentKey& key) {
     std::lock_guard g(mu);
+    auto it = expected.find(key);
+    if (it == expected.end()) return "";
+    std::string tag = std::move(it->second);
+    expected.erase(it);
+    return tag;
+  }
+
+  // Takes the expected item, or else puts back what belongs here, or else takes the first item:
+  // the sentence says which.
+  std::string TakeOrReturn(BankSimulator& sim, int index, const CompartmentKey& key,
+                           const std::string& expect) {
+    std::lock_guard g(mu);
+    if (!expect.empty()) {
+      auto taken = sim.Take(index, expect);
+      if (!taken) return "expected " + Shown(expect) + ", which is not here: took nothing";
+      auto home = homes.find(taken->tag);
+      pocket.push_back({*taken, home == homes.end() ? key : home->second});
+      return "took " + Shown(taken->tag) + ", the expected item";
+    }
     auto mine = std::find_if(pocket.begin(), pocket.end(),
                              [&](const PocketItem& p) { return p.home == key; });
     if (mine != pocket.end()) {
@@ -464,6 +491,22 @@ core::Status SiteSimulator::Put(const CompartmentKey& c, std::string_view tag,
                               [&](const PocketItem& x) { return x.item.tag == item.tag; }),
                pocket.end());
   p.sim->Place(p.index, item);
+  return core::Status::Ok();
+}
+
+core::Status SiteSimulator::Expect(const CompartmentKey& c, std::string_view tag) {
+  CUSTODIAN_RETURN_IF_ERROR(impl_->Find(c).status());
+  if (!IsEpc(tag)) {
+    return core::InvalidArgumentError("a tag is 24 hexadecimal digits, not all zero, not \"" +
+                                      std::string(tag.substr(0, 40)) + "\"");
+  }
+  if (!impl_->options.auto_officer) {
+    return core::FailedPreconditionError("the auto officer is off, so nobody visits " +
+                                         c.ToString() +
+                                         " to take the item (start custodian sim with --auto)");
+  }
+  std::lock_guard l(impl_->mu);
+  impl_->expected[c] = Upper(tag);
   return core::Status::Ok();
 }
 

@@ -17,13 +17,19 @@
 //     run.
 //
 // The auto officer (Options::auto_officer), for demos: a watcher thread that notices each new
-// unlock of a compartment (its unlock pulse count grew; polled every 10 ms) and visits it
-// in three steps, `auto_pause` apart: it opens the door; it puts back the oldest item in its pocket
-// whose home is this compartment, or else takes the first item in the compartment (in the order
-// the items were placed) into its pocket; it closes the door. If the lock engaged again before it
-// opened the door, or someone closed the door before it reached in, it leaves. An item's home is
-// its home in the items file, or the compartment the officer took an unknown tag from. Every step
-// is one sentence to Options::log.
+// unlock of a compartment's outer door (its unlock pulse count grew; polled every 10 ms) and
+// visits it in three steps, `auto_pause` apart: it opens the door; it reaches in; it closes the
+// door. Reaching in, it takes the item it was told to expect there (Expect), if there is one —
+// or, if that tag is not in the compartment, takes nothing and says so; without an expectation it
+// puts back the oldest item in its pocket whose home is this compartment, or else takes the first
+// item in the compartment (in the order the items were placed) into its pocket. If the lock
+// engaged again before it opened the door, or someone closed the door before it reached in, it
+// leaves. An item's home is its home in the items file, or the compartment the officer took an
+// unknown tag from. Every step is one sentence to Options::log.
+//
+// Expectations: at most one per compartment (a later Expect replaces it), set before the unlock
+// (a script that has the server grant an item says which one it granted); the visit that starts
+// with the next unlock takes it along and it is gone, whether or not that visit reaches in.
 //
 // Errors name the place and say what to do: NotFound for an unknown bank or compartment,
 // FailedPrecondition when the world does not allow it (a door that is locked or already open, an
@@ -115,6 +121,10 @@ class SiteSimulator {
   core::Result<SimItem> Take(const domain::CompartmentKey& c, std::string_view tag);
   core::Status Put(const domain::CompartmentKey& c, std::string_view tag,
                    std::optional<uint32_t> weight_g, std::optional<int> charge_percent);
+  // The auto officer's next visit to c takes the item with this tag (see the auto officer above).
+  // NotFound for an unknown compartment, InvalidArgument for a tag that is not 24 hexadecimal
+  // digits (or is all zero), FailedPrecondition when the auto officer is off.
+  core::Status Expect(const domain::CompartmentKey& c, std::string_view tag);
   // Sensors. SetWeight(none) makes the scale read the items' sum again; SetTemperature(none) is a
   // thermometer that reports no reading.
   core::Status SetWeight(const domain::CompartmentKey& c, std::optional<uint32_t> grams);
