@@ -51,7 +51,7 @@ core::Result<HardwareTimes> MeasureHardware(const HardwareSizes& sizes) {
   for (int k = 0; k < sizes.unlocks && failed.ok(); ++k) {
     const int c = k % sizes.compartments;
     auto t0 = Clock::now();
-    failed = driver.Unlock({"B", "A", std::to_string(c + 1)});
+    failed = driver.Unlock({"B", "A", std::to_string(c + 1)}, app::Door::kOuter);
     t.unlock_ms.push_back(MsSince(t0));
     t0 = Clock::now();
     if (modbus_write_bit(raw, hw::coil::Address(c, hw::coil::kOuterLock), 1) != 1) {

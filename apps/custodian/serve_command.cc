@@ -33,12 +33,40 @@ namespace fs = std::filesystem;
 // that the opening was abandoned.
 class NoLockers final : public app::LockerController {
  public:
-  core::Status Unlock(const domain::CompartmentKey& c) override {
+  core::Status Unlock(const domain::CompartmentKey& c, app::Door) override {
     return core::UnavailableError("no locker bank is configured for " + c.ToString());
   }
-  core::Status Relock(const domain::CompartmentKey& c) override {
+  core::Status Relock(const domain::CompartmentKey& c, app::Door) override {
     return core::UnavailableError("no locker bank is configured for " + c.ToString());
   }
+};
+
+// For the demo: before a compartment is unlocked for a sign-out, tells the simulator's auto officer
+// which item was granted (recorded as pending before the unlock), so that it takes that one from a
+// compartment that holds several. Returns need no hint: the officer puts back what it holds.
+class HintingLockers final : public app::LockerController {
+ public:
+  HintingLockers(app::LockerController& inner, const app::Agency& agency,
+                 hardware::sim::SiteSimulator& sim)
+      : inner_(inner), agency_(agency), sim_(sim) {}
+  core::Status Unlock(const domain::CompartmentKey& c, app::Door door) override {
+    std::string tag;
+    agency_.Read([&](const domain::State& s) {
+      for (const auto& [serial, i] : s.items) {
+        if (i.item.home == c && i.pending) tag = i.item.tag;
+      }
+    });
+    if (!tag.empty()) (void)sim_.Expect(c, tag);
+    return inner_.Unlock(c, door);
+  }
+  core::Status Relock(const domain::CompartmentKey& c, app::Door door) override {
+    return inner_.Relock(c, door);
+  }
+
+ private:
+  app::LockerController& inner_;
+  const app::Agency& agency_;
+  hardware::sim::SiteSimulator& sim_;
 };
 
 bool IsLoopback(const std::string& address) {
@@ -87,6 +115,7 @@ int RunServe(const ServeArgs& args) {
   std::unique_ptr<hardware::sim::SiteSimulator> sim;
   std::unique_ptr<hardware::sim::ControlServer> control;
   std::unique_ptr<hardware::modbus::ModbusTcpController> driver;
+  std::unique_ptr<HintingLockers> hinting;
   NoLockers no_lockers;
   app::LockerController* controller = &no_lockers;
   if (args.simulate) {
@@ -120,6 +149,10 @@ int RunServe(const ServeArgs& args) {
     driver = std::make_unique<hardware::modbus::ModbusTcpController>(
         std::move(banks), hardware::modbus::DriverOptions{}, std::move(callbacks));
     controller = driver.get();
+    if (args.auto_officer) {
+      hinting = std::make_unique<HintingLockers>(*driver, **agency, *sim);
+      controller = hinting.get();
+    }
   }
 
   app::CustodyDesk desk(**agency, *controller, **vault, hasher, clock, zones);

@@ -362,7 +362,7 @@ core::Result<Outcome> CustodyDesk::SignOut(const Session& officer, const std::st
   // Durable before the door opens.
   CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(officer.badge()), {std::move(granted)}));
   opened_.erase(compartment);
-  if (core::Status u = controller_.Unlock(compartment); !u.ok()) {
+  if (core::Status u = controller_.Unlock(compartment, Door::kOuter); !u.ok()) {
     CUSTODIAN_RETURN_IF_ERROR(Record(
         PersonActor(officer.badge()),
         {domain::SignOutAbandoned{officer.badge(), serial, "controller_error: " + u.message()}}));
@@ -405,7 +405,7 @@ core::Result<Outcome> CustodyDesk::Return(const Session& officer, const std::str
   if (!problem.empty()) events.push_back(domain::ProblemReported{officer.badge(), serial, problem});
   CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(officer.badge()), std::move(events)));
   opened_.erase(compartment);
-  if (core::Status u = controller_.Unlock(compartment); !u.ok()) {
+  if (core::Status u = controller_.Unlock(compartment, Door::kOuter); !u.ok()) {
     CUSTODIAN_RETURN_IF_ERROR(Record(
         PersonActor(officer.badge()),
         {domain::ReturnAbandoned{officer.badge(), serial, "controller_error: " + u.message()}}));
@@ -507,8 +507,8 @@ core::Result<Outcome> CustodyDesk::OpenForService(const Session& armorer,
   if (!why.empty()) return Deny(armorer.badge(), serial, "open_for_service", std::move(why));
   CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(armorer.badge()),
                                    {domain::ServiceOpened{armorer.badge(), serial, compartment}}));
-  CUSTODIAN_RETURN_IF_ERROR(
-      controller_.Unlock(compartment).Annotate("unlocking " + compartment.ToString()));
+  CUSTODIAN_RETURN_IF_ERROR(controller_.Unlock(compartment, Door::kOuter)
+                                .Annotate("unlocking " + compartment.ToString()));
   Outcome o;
   o.granted = true;
   o.compartment = compartment;
@@ -798,7 +798,7 @@ core::Result<Outcome> CustodyDesk::ApplyEmergencyMode(domain::EmergencyModeSet m
     }
   });
   for (const domain::CompartmentKey& k : doors) {
-    if (core::Status u = controller_.Unlock(k); !u.ok()) {
+    if (core::Status u = controller_.Unlock(k, Door::kOuter); !u.ok()) {
       CUSTODIAN_RETURN_IF_ERROR(Record(
           HardwareActor(k.site, k.bank),
           {domain::HardwareAlarm{k.site,
@@ -927,7 +927,7 @@ core::Status CustodyDesk::Tick() {
     // Recorded first: if the relock command fails the door is still reported, and the hardware
     // layer's own fail-secure timer closes it.
     CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(r.badge), {std::move(r.event)}));
-    if (core::Status s = controller_.Relock(r.compartment); !s.ok() && first.ok()) {
+    if (core::Status s = controller_.Relock(r.compartment, Door::kOuter); !s.ok() && first.ok()) {
       first = s.Annotate("relocking " + r.compartment.ToString());
     }
   }

@@ -18,10 +18,18 @@
 
 namespace custodian::app {
 
+// A compartment's doors: every compartment has the outer one, on the officers' side; a
+// pass-through compartment (domain::Feature::kPassThrough) also has an inner one, opening into the
+// property room, with its own lock.
+enum class Door { kOuter, kInner };
+
 // What a compartment's sensors say at one moment.
 struct CompartmentReading {
   domain::CompartmentKey compartment;
-  bool door_closed = true;
+  bool door_closed = true;  // the outer door
+  // Pass-through compartments: the inner door, on the property-room side. True for every other
+  // compartment (it has no inner door to open).
+  bool inner_door_closed = true;
   std::vector<std::string> tags;          // RFID EPCs present, 24 upper-case hex digits each
   std::optional<int64_t> weight_g;        // none: no scale
   std::optional<int> charge_percent;      // none: no charger, or nothing charging
@@ -52,11 +60,13 @@ struct BankEvent {
 class LockerController {
  public:
   virtual ~LockerController() = default;
-  // Pulses the compartment's lock so that its door can be opened. Unavailable when the controller
-  // cannot be reached; the app then records that the opening was abandoned.
-  virtual core::Status Unlock(const domain::CompartmentKey& compartment) = 0;
-  // Engages the lock again (the door was never opened after an Unlock).
-  virtual core::Status Relock(const domain::CompartmentKey& compartment) = 0;
+  // Pulses the lock of one of the compartment's doors so that the door can be opened. Unavailable
+  // when the controller cannot be reached; the app then records that the opening was abandoned.
+  // An adapter need not know which compartments are pass-through: the inner lock of one that is
+  // not may be commanded and simply has no effect.
+  virtual core::Status Unlock(const domain::CompartmentKey& compartment, Door door) = 0;
+  // Engages that lock again (the door was never opened after an Unlock).
+  virtual core::Status Relock(const domain::CompartmentKey& compartment, Door door) = 0;
 };
 
 }  // namespace custodian::app

@@ -34,10 +34,12 @@ namespace {
 
 class NoLockers final : public app::LockerController {
  public:
-  core::Status Unlock(const domain::CompartmentKey&) override {
+  core::Status Unlock(const domain::CompartmentKey&, app::Door) override {
     return core::UnavailableError("no lockers in the fuzz target");
   }
-  core::Status Relock(const domain::CompartmentKey&) override { return core::Status::Ok(); }
+  core::Status Relock(const domain::CompartmentKey&, app::Door) override {
+    return core::Status::Ok();
+  }
 };
 
 template <typename T>

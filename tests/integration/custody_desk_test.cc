@@ -40,6 +40,7 @@ const CompartmentKey kRifleBay{"HQ", "A", "3"};
 const CompartmentKey kNorthBay{"NORTH", "A", "1"};
 const CompartmentKey kFridge{"HQ", "B", "1"};
 const CompartmentKey kOcBay{"HQ", "C", "1"};
+constexpr app::Door kOuter = app::Door::kOuter;  // the only door CustodyDesk opens (so far)
 const std::string kRadioTag = "E28011700000020000000001";
 const std::string kCewTag = "E28011700000020000000002";
 const std::string kRifleTag = "E28011700000020000000003";
@@ -339,7 +340,7 @@ TEST_F(CustodyDeskTest, TheGrantIsDurableBeforeTheUnlockAndCustodyBeginsWhenTheD
   ASSERT_TRUE(r->granted);
   EXPECT_EQ(r->compartment, kRadioBay);
   EXPECT_EQ(controller_.commands(),
-            (std::vector<FakeLockerController::Command>{{"unlock", kRadioBay}}));
+            (std::vector<FakeLockerController::Command>{{"unlock", kRadioBay, kOuter}}));
   EXPECT_EQ(kinds_at_unlock, (std::vector<std::string>{"signout.granted"}));
   EXPECT_FALSE(Now().FindItem("R-1")->custody);  // not yet: the door has not closed
 
@@ -365,7 +366,8 @@ TEST_F(CustodyDeskTest, ADoorNotOpenedWithinThirtySecondsIsRelockedAndRecorded) 
   f_.clock().Advance(1);
   ASSERT_TRUE(desk_->Tick().ok());
   EXPECT_EQ(Last<SignOutAbandoned>(), (SignOutAbandoned{"1001", "R-1", "door_not_opened"}));
-  EXPECT_EQ(controller_.commands().back(), (FakeLockerController::Command{"relock", kRadioBay}));
+  EXPECT_EQ(controller_.commands().back(),
+            (FakeLockerController::Command{"relock", kRadioBay, kOuter}));
   EXPECT_FALSE(Now().FindItem("R-1")->pending);
   EXPECT_FALSE(Now().FindItem("R-1")->custody);
   // Available again.
@@ -522,7 +524,8 @@ TEST_F(CustodyDeskTest, ReturningTheRightTagEndsCustody) {
   auto r = desk_->Return(ana, "R-1");
   ASSERT_TRUE(r) << r.error().ToString();
   ASSERT_TRUE(r->granted);
-  EXPECT_EQ(controller_.commands().back(), (FakeLockerController::Command{"unlock", kRadioBay}));
+  EXPECT_EQ(controller_.commands().back(),
+            (FakeLockerController::Command{"unlock", kRadioBay, kOuter}));
   EXPECT_TRUE(Now().FindItem("R-1")->custody);  // until the door closes on its tag
   Door(kRadioBay, false, {});
   Door(kRadioBay, true, {kRadioTag});
@@ -562,7 +565,8 @@ TEST_F(CustodyDeskTest, OnlyTheHolderMayReturnAndAnUnopenedReturnIsRelocked) {
   f_.clock().Advance(30 * kSecond);
   ASSERT_TRUE(desk_->Tick().ok());
   EXPECT_EQ(Last<ReturnAbandoned>(), (ReturnAbandoned{"1001", "R-1", "door_not_opened"}));
-  EXPECT_EQ(controller_.commands().back(), (FakeLockerController::Command{"relock", kRadioBay}));
+  EXPECT_EQ(controller_.commands().back(),
+            (FakeLockerController::Command{"relock", kRadioBay, kOuter}));
   EXPECT_TRUE(Now().FindItem("R-1")->custody);
   EXPECT_FALSE(Now().FindItem("R-1")->returning);
 }
@@ -628,7 +632,8 @@ TEST_F(CustodyDeskTest, AProblemAtReturnQuarantinesUntilAnArmorerServicesIt) {
   ASSERT_TRUE(open);
   ASSERT_TRUE(open->granted);
   ASSERT_EQ(controller_.commands().size(), commands + 1);
-  EXPECT_EQ(controller_.commands().back(), (FakeLockerController::Command{"unlock", kCewBay}));
+  EXPECT_EQ(controller_.commands().back(),
+            (FakeLockerController::Command{"unlock", kCewBay, kOuter}));
 
   EXPECT_TRUE(HasCode(*desk_->RecordService(sam, "T-7", "fixed"), "role_not_permitted"));
   EXPECT_TRUE(HasCode(*desk_->RecordService(alex, "T-7", ""), "notes_missing"));
@@ -910,8 +915,9 @@ TEST_F(CustodyDeskTest, OpenAllReleasesEveryDoorOfTheBankOneAfterAnother) {
   ASSERT_TRUE(r);
   ASSERT_TRUE(r->granted);
   EXPECT_EQ(controller_.commands(),
-            (std::vector<FakeLockerController::Command>{
-                {"unlock", kRadioBay}, {"unlock", kCewBay}, {"unlock", kRifleBay}}));
+            (std::vector<FakeLockerController::Command>{{"unlock", kRadioBay, kOuter},
+                                                        {"unlock", kCewBay, kOuter},
+                                                        {"unlock", kRifleBay, kOuter}}));
   EXPECT_EQ(Last<EmergencyModeSet>().mode, "open_all");
   EXPECT_TRUE(Now().lockdowns.empty());  // a one-off action, not a lasting mode
 }

@@ -1,7 +1,8 @@
 // The Modbus TCP driver against the real simulator over loopback (port 0): readings and events
-// from polls, unlock pulses, and the faults — garbage frames, a slow controller, a controller
-// that drops off the network — each ending in a defined state. Then a whole sign-out and return
-// through CustodyDesk, the driver and the simulated bank.
+// from polls, unlock pulses of the outer and the inner (pass-through) doors, and the faults —
+// garbage frames, a slow controller, a controller that drops off the network — each ending in a
+// defined state. Then a whole sign-out and return through CustodyDesk, the driver and the simulated
+// bank.
 //
 // Waits are for asynchronous effects with a generous deadline (the poll runs every 20 ms here);
 // nothing asserts how fast anything is — that is `make bench`'s business.
@@ -12,6 +13,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "app/custody_desk.h"
 #include "hardware/sim/bank_simulator.h"
@@ -26,6 +28,7 @@ namespace {
 
 using app::BankEvent;
 using app::CompartmentReading;
+using app::Door;
 using app::Session;
 using hardware::modbus::BankConfig;
 using hardware::modbus::DriverOptions;
@@ -33,6 +36,7 @@ using hardware::modbus::ModbusTcpController;
 using hardware::sim::BankSimulator;
 using hardware::sim::SimCompartment;
 using hardware::sim::SimItem;
+using SimDoor = hardware::sim::Door;
 using namespace std::chrono_literals;
 
 const std::string kRadioTag = "E28011700000020000000001";
@@ -47,9 +51,11 @@ class ModbusDriverTest : public ::testing::Test {
     BankSimulator::Options o;
     o.identity = "SIM HQ-A";
     o.pulse = 30s;
-    auto sim = BankSimulator::Start({SimCompartment{true, true, false, false}, SimCompartment{},
-                                     SimCompartment{true, false, true, false}},
-                                    o);
+    // 1: a charging bay; 2: pass-through (an inner door on the property-room side); 3: a fridge.
+    auto sim = BankSimulator::Start(
+        {SimCompartment{true, true, false, false}, SimCompartment{true, false, false, true},
+         SimCompartment{true, false, true, false}},
+        o);
     ASSERT_TRUE(sim) << sim.error().ToString();
     sim_ = std::move(*sim);
     ASSERT_TRUE(sim_->Place(0, SimItem{kRadioTag, 410, 90}));
@@ -70,7 +76,7 @@ class ModbusDriverTest : public ::testing::Test {
 TEST_F(ModbusDriverTest, ReportsDoorsAndTagsAsTheyChange) {
   EXPECT_TRUE(recorder_.WaitForReading("A", "2", true, {}));
   EXPECT_NE(recorder_.Events()[0].detail.find("SIM HQ-A"), std::string::npos);
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, Door::kOuter).ok());
   ASSERT_TRUE(sim_->OpenDoor(0));
   EXPECT_TRUE(recorder_.WaitForReading("A", "1", false, {kRadioTag}));
   ASSERT_TRUE(sim_->Take(0, kRadioTag));
@@ -84,14 +90,136 @@ TEST_F(ModbusDriverTest, ReportsDoorsAndTagsAsTheyChange) {
 TEST_F(ModbusDriverTest, UnlockAlwaysPulsesTheCoilEvenIfTheDoorReadsOpen) {
   ASSERT_TRUE(sim_->ForceDoor(1));
   ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kForcedDoor));
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kOuter).ok());
   EXPECT_EQ(sim_->UnlockPulses(1), 1);
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kOuter).ok());
   EXPECT_EQ(sim_->UnlockPulses(1), 2);
-  ASSERT_TRUE(driver_->Relock({"HQ", "A", "2"}).ok());
+  ASSERT_TRUE(driver_->Relock({"HQ", "A", "2"}, Door::kOuter).ok());
   EXPECT_FALSE(sim_->LockReleased(1));
-  auto unknown = driver_->Unlock({"HQ", "A", "9"});
+  auto unknown = driver_->Unlock({"HQ", "A", "9"}, Door::kOuter);
   EXPECT_EQ(unknown.code(), core::StatusCode::kNotFound);
+}
+
+TEST_F(ModbusDriverTest, AnInnerUnlockPulsesTheInnerCoilAndReleasesOnlyTheInnerLock) {
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kInner).ok());
+  EXPECT_TRUE(sim_->LockReleased(1, SimDoor::kInner));
+  EXPECT_EQ(sim_->UnlockPulses(1, SimDoor::kInner), 1);
+  EXPECT_FALSE(sim_->LockReleased(1));  // the outer lock did not move
+  EXPECT_EQ(sim_->UnlockPulses(1), 0);
+  EXPECT_FALSE(sim_->OpenDoor(1));  // so the outer door stays shut
+  ASSERT_TRUE(sim_->OpenDoor(1, SimDoor::kInner));
+  ASSERT_TRUE(sim_->CloseDoor(1, SimDoor::kInner));
+  EXPECT_FALSE(sim_->LockReleased(1, SimDoor::kInner));  // the inner lock caught its door
+  EXPECT_FALSE(sim_->OpenDoor(1, SimDoor::kInner));
+  // Relock engages it at once.
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kInner).ok());
+  ASSERT_TRUE(driver_->Relock({"HQ", "A", "2"}, Door::kInner).ok());
+  EXPECT_FALSE(sim_->LockReleased(1, SimDoor::kInner));
+  EXPECT_EQ(sim_->UnlockPulses(1, SimDoor::kInner), 2);
+}
+
+TEST_F(ModbusDriverTest, TheInnerCoilOfACompartmentWithoutAnInnerDoorIsWrittenAndChangesNothing) {
+  // The driver does not know features: the write goes out and the controller acknowledges it.
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, Door::kInner).ok());
+  EXPECT_FALSE(sim_->LockReleased(0, SimDoor::kInner));
+  EXPECT_EQ(sim_->UnlockPulses(0, SimDoor::kInner), 0);
+  EXPECT_FALSE(sim_->LockReleased(0));
+  EXPECT_FALSE(sim_->OpenDoor(0, SimDoor::kInner));
+  EXPECT_FALSE(sim_->ForceDoor(0, SimDoor::kInner));
+  EXPECT_FALSE(sim_->CloseDoor(0, SimDoor::kInner));
+  EXPECT_TRUE(sim_->DoorClosed(0, SimDoor::kInner));  // reads closed: there is nothing to open
+  EXPECT_EQ(driver_->Unlock({"HQ", "A", "9"}, Door::kInner).code(), core::StatusCode::kNotFound);
+}
+
+TEST_F(ModbusDriverTest, TheInnerDoorOpeningIsAReadingOfItsOwnWithTheOuterDoorStillClosed) {
+  ASSERT_TRUE(recorder_.WaitForDoors("A", "2", true, true));
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kInner).ok());
+  ASSERT_TRUE(sim_->OpenDoor(1, SimDoor::kInner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", true, false));
+  // Evidence goes in from the property-room side: the tag is read with the inner door open.
+  ASSERT_TRUE(sim_->Place(1, SimItem{kOtherTag, 300, std::nullopt}));
+  EXPECT_TRUE(recorder_.WaitForReading("A", "2", true, {kOtherTag}));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", true, false));
+  ASSERT_TRUE(sim_->CloseDoor(1, SimDoor::kInner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", true, true));
+  EXPECT_EQ(recorder_.Count(BankEvent::Kind::kForcedDoor), 0u);
+  // Every other compartment reads its (missing) inner door closed.
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "1", true, true));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "3", true, true));
+}
+
+TEST_F(ModbusDriverTest, TheOuterAndInnerDoorsOfAPassThroughCompartmentAreIndependent) {
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kOuter).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kInner).ok());
+  EXPECT_EQ(sim_->UnlockPulses(1), 1);
+  EXPECT_EQ(sim_->UnlockPulses(1, SimDoor::kInner), 1);
+  ASSERT_TRUE(sim_->OpenDoor(1));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", false, true));
+  ASSERT_TRUE(sim_->OpenDoor(1, SimDoor::kInner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", false, false));
+  ASSERT_TRUE(sim_->CloseDoor(1));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", true, false));
+  EXPECT_FALSE(sim_->LockReleased(1));                  // the outer lock caught its door …
+  EXPECT_TRUE(sim_->LockReleased(1, SimDoor::kInner));  // … and the inner one waits for its own
+  ASSERT_TRUE(sim_->CloseDoor(1, SimDoor::kInner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "2", true, true));
+  EXPECT_FALSE(sim_->LockReleased(1, SimDoor::kInner));
+  // A relock of one door leaves the other released.
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kOuter).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kInner).ok());
+  ASSERT_TRUE(driver_->Relock({"HQ", "A", "2"}, Door::kOuter).ok());
+  EXPECT_FALSE(sim_->LockReleased(1));
+  EXPECT_TRUE(sim_->LockReleased(1, SimDoor::kInner));
+  EXPECT_EQ(recorder_.Count(BankEvent::Kind::kForcedDoor), 0u);
+}
+
+TEST_F(ModbusDriverTest, OnlyACoilWriteIsAPulseNotThePollsThatFollowIt) {
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, Door::kOuter).ok());
+  const uint64_t polls = driver_->GoodPolls()[0];
+  ASSERT_TRUE(recorder_.WaitFor(
+      [&](const auto&, const auto&) { return driver_->GoodPolls()[0] >= polls + 3; }));
+  EXPECT_EQ(sim_->UnlockPulses(0), 1);
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "2"}, Door::kOuter).ok());  // another coil
+  EXPECT_EQ(sim_->UnlockPulses(0), 1);
+  EXPECT_EQ(sim_->UnlockPulses(1), 1);
+}
+
+TEST(ModbusDriverPulseTest, ALockWhoseDoorIsNeverOpenedEngagesAgainWhileTheDriverPolls) {
+  BankSimulator::Options o;
+  o.pulse = 100ms;
+  auto sim = BankSimulator::Start({SimCompartment{}}, o);
+  ASSERT_TRUE(sim) << sim.error().ToString();
+  Recorder recorder;
+  ModbusTcpController driver({BankConfig{"HQ", "A", "127.0.0.1", (*sim)->port(), {"1"}}}, Fast(),
+                             recorder.Callbacks());
+  driver.Start();
+  ASSERT_TRUE(recorder.WaitForEvents(BankEvent::Kind::kOnline));
+  ASSERT_TRUE(driver.Unlock({"HQ", "A", "1"}, Door::kOuter).ok());
+  EXPECT_TRUE((*sim)->LockReleased(0));
+  ASSERT_TRUE(recorder.WaitFor([&](const auto&, const auto&) { return !(*sim)->LockReleased(0); }));
+  EXPECT_EQ((*sim)->UnlockPulses(0), 1);
+}
+
+TEST(ModbusDriverPulseTest, AnInnerLockWhoseDoorIsNeverOpenedEngagesAgainAfterThePulseTime) {
+  BankSimulator::Options o;
+  o.pulse = 100ms;
+  auto sim = BankSimulator::Start({SimCompartment{true, false, false, true}}, o);
+  ASSERT_TRUE(sim) << sim.error().ToString();
+  Recorder recorder;
+  ModbusTcpController driver({BankConfig{"HQ", "A", "127.0.0.1", (*sim)->port(), {"1"}}}, Fast(),
+                             recorder.Callbacks());
+  ASSERT_TRUE(driver.Unlock({"HQ", "A", "1"}, Door::kInner).ok());
+  EXPECT_TRUE((*sim)->LockReleased(0, SimDoor::kInner));
+  ASSERT_TRUE(recorder.WaitFor(
+      [&](const auto&, const auto&) { return !(*sim)->LockReleased(0, SimDoor::kInner); }));
+  EXPECT_FALSE((*sim)->OpenDoor(0, SimDoor::kInner));
+  // Opened within the pulse, it stays released until the door closes.
+  ASSERT_TRUE(driver.Unlock({"HQ", "A", "1"}, Door::kInner).ok());
+  ASSERT_TRUE((*sim)->OpenDoor(0, SimDoor::kInner));
+  std::this_thread::sleep_for(250ms);
+  EXPECT_TRUE((*sim)->LockReleased(0, SimDoor::kInner));
+  ASSERT_TRUE((*sim)->CloseDoor(0, SimDoor::kInner));
+  EXPECT_FALSE((*sim)->LockReleased(0, SimDoor::kInner));
 }
 
 TEST_F(ModbusDriverTest, AForcedDoorTamperMainsAndFireAlarmAreReported) {
@@ -124,7 +252,7 @@ TEST_F(ModbusDriverTest, GarbageFramesAreRejectedAndTheDriverRecovers) {
       [&](const auto&, const auto&) { return driver_->GoodPolls()[0] > before + 3; }));
   EXPECT_EQ(recorder_.Count(BankEvent::Kind::kOffline), 0u);
   // Readings still make sense afterwards.
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, Door::kOuter).ok());
   ASSERT_TRUE(sim_->OpenDoor(0));
   EXPECT_TRUE(recorder_.WaitForReading("A", "1", false, {kRadioTag}));
 }
@@ -132,7 +260,7 @@ TEST_F(ModbusDriverTest, GarbageFramesAreRejectedAndTheDriverRecovers) {
 TEST_F(ModbusDriverTest, AControllerThatDropsOffIsReportedOfflineOnceAndUnlocksFailUntilItReturns) {
   sim_->SetOffline(true);
   ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kOffline));
-  auto refused = driver_->Unlock({"HQ", "A", "1"});
+  auto refused = driver_->Unlock({"HQ", "A", "1"}, Door::kOuter);
   EXPECT_EQ(refused.code(), core::StatusCode::kUnavailable) << refused.ToString();
   EXPECT_FALSE(sim_->LockReleased(0));
   std::this_thread::sleep_for(300ms);  // more failed polls: still one offline event
@@ -143,7 +271,7 @@ TEST_F(ModbusDriverTest, AControllerThatDropsOffIsReportedOfflineOnceAndUnlocksF
              return e.kind == BankEvent::Kind::kOnline;
            }) == 2;
   }));
-  EXPECT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  EXPECT_TRUE(driver_->Unlock({"HQ", "A", "1"}, Door::kOuter).ok());
   EXPECT_TRUE(sim_->LockReleased(0));
 }
 

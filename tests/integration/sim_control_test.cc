@@ -1,7 +1,8 @@
 // The site simulator as a test or a person uses it: banks built from small lockers and items CSV
 // texts, acted on through the JSON control interface over a real loopback socket, and watched by
 // the real driver (ModbusTcpController) over Modbus TCP. Then the auto officer answering the
-// driver's unlocks, and `custodian sim` itself, started and stopped as a process.
+// driver's unlocks (taking the item it was told to expect), and `custodian sim` itself, started
+// and stopped as a process.
 //
 // Waits are for asynchronous effects with a generous deadline (the driver polls every 20 ms, the
 // auto officer pauses 100 ms); nothing asserts how fast anything is.
@@ -46,6 +47,7 @@ using namespace std::chrono_literals;
 
 const std::string kRadio = "E28011700000020000000001";
 const std::string kRifle = "E28011700000020000000002";
+const std::string kRifle2 = "E28011700000020000000003";
 const std::string kStranger = "E280117000000200000000FF";
 
 const std::string kLockers =
@@ -53,12 +55,14 @@ const std::string kLockers =
     "HQ,A,1,small,charging;rfid;scale\n"
     "HQ,A,2,medium,rfid;scale\n"
     "HQ,A,3,small,refrigerated;rfid\n"
+    "HQ,A,4,large,pass_through;rfid;scale\n"
     "HQ,B,9,long_gun,rfid;scale\n"
     "HQ,B,7,long_gun,rfid;scale\n";
 const std::string kItems =
     "serial,type,tag,site,bank,compartment,weight_g\n"
     "RAD-1,RADIO,e28011700000020000000001,HQ,A,1,410\n"
-    "R-1,RIFLE,E28011700000020000000002,HQ,B,7,3400\n";
+    "R-1,RIFLE,E28011700000020000000002,HQ,B,7,3400\n"
+    "R-2,RIFLE,E28011700000020000000003,HQ,B,7,3500\n";
 
 // A client of the control interface: one connection, one request line, one response line.
 class ControlClient {
@@ -152,6 +156,7 @@ TEST(SitePlanTest, BanksFollowTheLockersFileAndItemsSitInTheirHomes) {
   const auto& a = plan->banks[0].compartments;
   EXPECT_TRUE(a[0].charger && a[0].scale && !a[0].thermometer);
   EXPECT_TRUE(!a[2].scale && a[2].thermometer);
+  EXPECT_TRUE(a[3].pass_through && !a[0].pass_through);
   ASSERT_EQ(plan->banks[0].items[0].size(), 1u);
   const auto& radio = plan->banks[0].items[0][0];
   EXPECT_EQ(radio.tag, kRadio);  // upper-cased, as import records it
@@ -170,10 +175,10 @@ TEST(SitePlanTest, ABadFileIsNamedWithItsLineAndColumnAsImportNamesIt) {
   auto homeless = hardware::sim::PlanSite(
       kLockers,
       "serial,type,tag,site,bank,compartment,weight_g\nX-1,RADIO,E28011700000020000000009,HQ,A,"
-      "4,1\n");
+      "5,1\n");
   ASSERT_FALSE(homeless);
   EXPECT_EQ(homeless.error().message(),
-            "items file: line 2: compartment: there is no compartment HQ/A/4 (import it with the "
+            "items file: line 2: compartment: there is no compartment HQ/A/5 (import it with the "
             "lockers first)");
   auto empty = hardware::sim::PlanSite("site,bank,compartment,size,features\n", kItems);
   ASSERT_FALSE(empty);
@@ -224,7 +229,7 @@ TEST_F(SimControlTest, EveryBankServesOnItsOwnPortAndBanksListsThemForTheDriver)
   EXPECT_EQ(banks["banks"][1]["compartments"], json({"9", "7"}));
   EXPECT_NE(sim_->banks()[0].port, sim_->banks()[1].port);
   // The driver reads both banks, compartments named as in the file.
-  EXPECT_TRUE(recorder_.WaitForReading("B", "7", true, {kRifle}));
+  EXPECT_TRUE(recorder_.WaitForReading("B", "7", true, {kRifle, kRifle2}));
   EXPECT_TRUE(recorder_.WaitForReading("B", "9", true, {}));
 }
 
@@ -255,7 +260,7 @@ TEST_F(SimControlTest, APutThroughAnOpenDoorShowsTheTagToTheDriver) {
 TEST_F(SimControlTest, ADoorOpensOnlyAfterTheDriverUnlocksItAndTakeRemovesTheItem) {
   EXPECT_EQ(client_->Error(At("open_door", "A", "1")),
             "the lock of HQ/A/1 is engaged: the door does not open (use force_door)");
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());
   client_->Ok(At("open_door", "A", "1"));
   EXPECT_TRUE(recorder_.WaitForReading("A", "1", false, {kRadio}));
   EXPECT_EQ(client_->Error(At("take", "A", "1", R"(,"tag":")" + kRifle + "\"")),
@@ -270,6 +275,59 @@ TEST_F(SimControlTest, ADoorOpensOnlyAfterTheDriverUnlocksItAndTakeRemovesTheIte
   json state = client_->Ok(R"({"op":"state","site":"HQ","bank":"A","compartment":"1"})");
   EXPECT_EQ(state["banks"][0]["compartments"][0]["lock"], "engaged");  // caught the door
   EXPECT_EQ(client_->Error(At("close_door", "A", "1")), "the door of HQ/A/1 is already closed");
+}
+
+TEST_F(SimControlTest, TheInnerDoorOfAPassThroughCompartmentOpensOnlyAfterTheInnerUnlock) {
+  const std::string inner = R"(,"door":"inner")";
+  EXPECT_EQ(client_->Error(At("open_door", "A", "4", inner)),
+            "the inner lock of HQ/A/4 is engaged: the door does not open (use force_door)");
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "4"}, app::Door::kInner).ok());
+  EXPECT_EQ(client_->Error(At("open_door", "A", "4")),  // the outer lock did not move
+            "the lock of HQ/A/4 is engaged: the door does not open (use force_door)");
+  client_->Ok(At("open_door", "A", "4", inner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "4", true, false));
+  json state = client_->Ok(R"({"op":"state","site":"HQ","bank":"A","compartment":"4"})");
+  const json& c = state["banks"][0]["compartments"][0];
+  EXPECT_EQ(c["door"], "closed");
+  EXPECT_EQ(c["lock"], "engaged");
+  EXPECT_EQ(c["inner_door"], "open");
+  EXPECT_EQ(c["inner_lock"], "released");
+  EXPECT_EQ(client_->Error(At("open_door", "A", "4", inner)),
+            "the inner door of HQ/A/4 is already open");
+  // Evidence goes in from the property room.
+  client_->Ok(At("put", "A", "4", R"(,"tag":")" + kStranger + R"(","weight_g":90)"));
+  EXPECT_TRUE(recorder_.WaitForReading("A", "4", true, {kStranger}));
+  client_->Ok(At("close_door", "A", "4", inner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "4", true, true));
+  state = client_->Ok(R"({"op":"state","site":"HQ","bank":"A","compartment":"4"})");
+  EXPECT_EQ(state["banks"][0]["compartments"][0]["inner_lock"], "engaged");  // caught the door
+  EXPECT_EQ(client_->Error(At("close_door", "A", "4", inner)),
+            "the inner door of HQ/A/4 is already closed");
+  EXPECT_EQ(client_->Error(At("take", "A", "4", R"(,"tag":")" + kStranger + "\"")),
+            "both doors of HQ/A/4 are closed: open one first (open_door or force_door)");
+  // Forced, like the outer door; "outer" is the default spelled out.
+  client_->Ok(At("force_door", "A", "4", inner));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "4", true, false));
+  client_->Ok(At("force_door", "A", "4", R"(,"door":"outer")"));
+  EXPECT_TRUE(recorder_.WaitForDoors("A", "4", false, false));
+}
+
+TEST_F(SimControlTest, AnInnerDoorIsRefusedWhereThereIsNone) {
+  const std::string none =
+      "HQ/A/1 has no inner door: it is not a pass-through compartment (its features in the "
+      "lockers file do not include pass_through)";
+  for (const char* op : {"open_door", "force_door", "close_door"}) {
+    EXPECT_EQ(client_->Error(At(op, "A", "1", R"(,"door":"inner")")), none) << op;
+  }
+  EXPECT_EQ(client_->Error(At("open_door", "A", "1", R"(,"door":"back")")),
+            "door: must be \"outer\" or \"inner\" (the inner door of a pass-through "
+            "compartment), not \"back\"");
+  json state = client_->Ok(R"({"op":"state","site":"HQ","bank":"A","compartment":"1"})");
+  EXPECT_FALSE(state["banks"][0]["compartments"][0].contains("inner_door"));
+  // The driver's inner unlock of it is acknowledged and moves nothing.
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kInner).ok());
+  EXPECT_EQ(client_->Error(At("open_door", "A", "1")),
+            "the lock of HQ/A/1 is engaged: the door does not open (use force_door)");
 }
 
 TEST_F(SimControlTest, SensorsAndAlarmsReachTheDriver) {
@@ -301,12 +359,13 @@ TEST_F(SimControlTest, SensorsAndAlarmsReachTheDriver) {
 TEST_F(SimControlTest, ABankDroppedOffTheNetworkIsOfflineUntilPutBack) {
   client_->Ok(R"({"op":"set_offline","site":"HQ","bank":"B","on":true})");
   ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kOffline, 1));
-  EXPECT_EQ(driver_->Unlock({"HQ", "B", "7"}).code(), core::StatusCode::kUnavailable);
+  EXPECT_EQ(driver_->Unlock({"HQ", "B", "7"}, app::Door::kOuter).code(),
+            core::StatusCode::kUnavailable);
   json state = client_->Ok(R"({"op":"state","site":"HQ","bank":"B"})");
   EXPECT_EQ(state["banks"][0]["offline"], true);
   client_->Ok(R"({"op":"set_offline","site":"HQ","bank":"B","on":false})");
   ASSERT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kOnline, 3));
-  EXPECT_TRUE(driver_->Unlock({"HQ", "B", "7"}).ok());
+  EXPECT_TRUE(driver_->Unlock({"HQ", "B", "7"}, app::Door::kOuter).ok());
   // Slow answers and garbage are faults of a bank too.
   client_->Ok(R"({"op":"send_garbage","site":"HQ","bank":"A","answers":1})");
   EXPECT_TRUE(recorder_.WaitForEvents(BankEvent::Kind::kBadAnswer, 1));
@@ -365,7 +424,7 @@ class SimAutoTest : public SimControlTest {
 };
 
 TEST_F(SimAutoTest, TheOfficerTakesTheItemOfAnUnlockedCompartmentAndLaterPutsItBack) {
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());
   ASSERT_TRUE(recorder_.WaitForReading("A", "1", true, {}));  // opened, took, closed
   EXPECT_TRUE(recorder_.Saw("A", "1", false, {kRadio}));      // the door was open with the radio
   EXPECT_TRUE(recorder_.Saw("A", "1", false, {}));
@@ -375,7 +434,7 @@ TEST_F(SimAutoTest, TheOfficerTakesTheItemOfAnUnlockedCompartmentAndLaterPutsItB
   EXPECT_EQ(state["pocket"][0]["home"], "HQ/A/1");
   EXPECT_EQ(state["banks"][0]["compartments"][0]["lock"], "engaged");
 
-  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}).ok());  // the return
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());  // the return
   ASSERT_TRUE(recorder_.WaitForReading("A", "1", true, {kRadio}));
   EXPECT_TRUE(sim_->Pocket().empty());
   const std::vector<std::string> log = Log();
@@ -386,9 +445,65 @@ TEST_F(SimAutoTest, TheOfficerTakesTheItemOfAnUnlockedCompartmentAndLaterPutsItB
                 "auto: HQ/A/1: put back " + kRadio + " (RAD-1)", "auto: HQ/A/1: closed the door"}));
 }
 
+TEST_F(SimAutoTest, TheOfficerTakesTheExpectedItemNotTheFirstAndOnlyOnTheNextVisit) {
+  // Two rifles in HQ/B/7; the server granted the second. A later expect replaces an earlier one.
+  client_->Ok(At("expect", "B", "7", R"(,"tag":")" + kRifle + "\""));
+  client_->Ok(At("expect", "B", "7", R"(,"tag":")" + kRifle2 + "\""));
+  ASSERT_TRUE(driver_->Unlock({"HQ", "B", "7"}, app::Door::kOuter).ok());
+  ASSERT_TRUE(recorder_.WaitForReading("B", "7", true, {kRifle}));
+  EXPECT_TRUE(recorder_.Saw("B", "7", false, {kRifle, kRifle2}));
+  ASSERT_EQ(sim_->Pocket().size(), 1u);
+  EXPECT_EQ(sim_->Pocket()[0].item.tag, kRifle2);
+  EXPECT_EQ(sim_->Pocket()[0].home, (domain::CompartmentKey{"HQ", "B", "7"}));
+  EXPECT_THAT(Log(),
+              ::testing::Contains("auto: HQ/B/7: took " + kRifle2 + " (R-2), the expected item"));
+  // The visit used the expectation up: the next one puts the rifle back, as without one.
+  ASSERT_TRUE(driver_->Unlock({"HQ", "B", "7"}, app::Door::kOuter).ok());
+  ASSERT_TRUE(recorder_.WaitForReading("B", "7", true, {kRifle, kRifle2}));
+  EXPECT_TRUE(sim_->Pocket().empty());
+  EXPECT_THAT(Log(), ::testing::Contains("auto: HQ/B/7: put back " + kRifle2 + " (R-2)"));
+}
+
+TEST_F(SimAutoTest, AnExpectedItemThatIsNotThereIsNotReplacedByAnother) {
+  ASSERT_TRUE(sim_->Expect({"HQ", "A", "1"}, kStranger).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "A", "1"}, app::Door::kOuter).ok());
+  ASSERT_TRUE(recorder_.WaitFor([&](const auto&, const auto&) {
+    const auto log = Log();
+    return std::find(log.begin(), log.end(), "auto: HQ/A/1: closed the door") != log.end();
+  }));
+  EXPECT_EQ(Log(), (std::vector<std::string>{
+                       "auto: HQ/A/1: opened the door",
+                       "auto: HQ/A/1: expected " + kStranger + ", which is not here: took nothing",
+                       "auto: HQ/A/1: closed the door"}));
+  EXPECT_TRUE(sim_->Pocket().empty());
+  EXPECT_TRUE(recorder_.WaitForReading("A", "1", true, {kRadio}));
+  EXPECT_FALSE(sim_->Bank(0).LockReleased(0));  // the closed door engaged the lock
+}
+
+TEST_F(SimAutoTest, AnExpectationNeedsAKnownCompartmentAndATag) {
+  auto unknown = sim_->Expect({"HQ", "B", "1"}, kRifle);
+  EXPECT_EQ(unknown.code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(unknown.message(), "bank HQ/B has no compartment \"1\" (its compartments: 9, 7)");
+  auto bad = sim_->Expect({"HQ", "B", "7"}, "R-2");
+  EXPECT_EQ(bad.code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.message(), "a tag is 24 hexadecimal digits, not all zero, not \"R-2\"");
+  EXPECT_EQ(sim_->Expect({"HQ", "B", "7"}, "000000000000000000000000").code(),
+            core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client_->Error(At("expect", "Z", "7", R"(,"tag":")" + kRifle + "\"")),
+            "there is no bank HQ/Z (the banks: HQ/A, HQ/B)");
+  EXPECT_EQ(client_->Error(At("expect", "B", "7", R"(,"tag":"R-2")")),
+            "tag: \"R-2\" must be 24 hexadecimal digits (0-9, A-F)");
+}
+
+TEST_F(SimControlTest, ExpectIsRefusedWhenThereIsNoAutoOfficer) {
+  EXPECT_EQ(client_->Error(At("expect", "B", "7", R"(,"tag":")" + kRifle2 + "\"")),
+            "the auto officer is off, so nobody visits HQ/B/7 to take the item (start custodian "
+            "sim with --auto)");
+}
+
 TEST_F(SimAutoTest, AnUnlockThatIsTakenBackBeforeThePauseLeavesTheDoorShut) {
-  ASSERT_TRUE(driver_->Unlock({"HQ", "B", "9"}).ok());
-  ASSERT_TRUE(driver_->Relock({"HQ", "B", "9"}).ok());
+  ASSERT_TRUE(driver_->Unlock({"HQ", "B", "9"}, app::Door::kOuter).ok());
+  ASSERT_TRUE(driver_->Relock({"HQ", "B", "9"}, app::Door::kOuter).ok());
   std::this_thread::sleep_for(300ms);
   EXPECT_FALSE(recorder_.Saw("B", "9", false, {}));
   EXPECT_THAT(Log(),
@@ -431,7 +546,7 @@ TEST(SimCliTest, RunsUntilSigtermWritesTheBankConfigurationAndAnswersOnItsContro
   }
   ASSERT_TRUE(config.is_object()) << store::ReadFile(dir.file("err")).value();
   ASSERT_EQ(config["banks"].size(), 2u);
-  EXPECT_EQ(config["banks"][0]["compartments"], json({"1", "2", "3"}));
+  EXPECT_EQ(config["banks"][0]["compartments"], json({"1", "2", "3", "4"}));
   ControlClient client(config["control_port"].get<uint16_t>());
   ASSERT_TRUE(client.connected());
   EXPECT_EQ(client.Ok(R"({"op":"banks"})")["banks"], config["banks"]);

@@ -73,6 +73,17 @@ class DriverRecorder {
       return false;
     });
   }
+  // Until the last reading of bank/compartment has its outer and inner doors so.
+  bool WaitForDoors(const std::string& bank, const std::string& c, bool closed, bool inner_closed) {
+    return WaitFor([&](const std::vector<Reading>& rs, const auto&) {
+      for (auto it = rs.rbegin(); it != rs.rend(); ++it) {
+        if (it->compartment.bank == bank && it->compartment.compartment == c) {
+          return it->door_closed == closed && it->inner_door_closed == inner_closed;
+        }
+      }
+      return false;
+    });
+  }
   // Whether bank/compartment was ever reported with this door state and these tags.
   bool Saw(const std::string& bank, const std::string& c, bool closed,
            const std::vector<std::string>& tags) {

@@ -17,11 +17,16 @@ class FakeLockerController final : public app::LockerController {
   struct Command {
     std::string what;  // "unlock" or "relock"
     domain::CompartmentKey compartment;
+    app::Door door = app::Door::kOuter;
     friend bool operator==(const Command&, const Command&) = default;
   };
 
-  core::Status Unlock(const domain::CompartmentKey& c) override { return Do("unlock", c); }
-  core::Status Relock(const domain::CompartmentKey& c) override { return Do("relock", c); }
+  core::Status Unlock(const domain::CompartmentKey& c, app::Door door) override {
+    return Do("unlock", c, door);
+  }
+  core::Status Relock(const domain::CompartmentKey& c, app::Door door) override {
+    return Do("relock", c, door);
+  }
 
   std::vector<Command> commands() const {
     std::lock_guard l(mu_);
@@ -39,15 +44,15 @@ class FakeLockerController final : public app::LockerController {
   }
 
  private:
-  core::Status Do(const char* what, const domain::CompartmentKey& c) {
+  core::Status Do(const char* what, const domain::CompartmentKey& c, app::Door door) {
     std::function<void(const Command&)> hook;
     {
       std::lock_guard l(mu_);
       if (!fail_.ok()) return fail_;
-      commands_.push_back({what, c});
+      commands_.push_back({what, c, door});
       hook = on_command_;
     }
-    if (hook) hook({what, c});
+    if (hook) hook({what, c, door});
     return core::Status::Ok();
   }
 

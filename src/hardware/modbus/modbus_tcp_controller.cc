@@ -161,14 +161,15 @@ std::vector<uint64_t> ModbusTcpController::GoodPolls() const {
   return out;
 }
 
-core::Status ModbusTcpController::Unlock(const domain::CompartmentKey& c) {
-  return WriteLock(c, true);
+core::Status ModbusTcpController::Unlock(const domain::CompartmentKey& c, app::Door door) {
+  return WriteLock(c, door, true);
 }
-core::Status ModbusTcpController::Relock(const domain::CompartmentKey& c) {
-  return WriteLock(c, false);
+core::Status ModbusTcpController::Relock(const domain::CompartmentKey& c, app::Door door) {
+  return WriteLock(c, door, false);
 }
 
-core::Status ModbusTcpController::WriteLock(const domain::CompartmentKey& c, bool release) {
+core::Status ModbusTcpController::WriteLock(const domain::CompartmentKey& c, app::Door door,
+                                            bool release) {
   for (auto& b : banks_) {
     if (b->config.site != c.site || b->config.bank != c.bank) continue;
     const auto& names = b->config.compartments;
@@ -177,10 +178,13 @@ core::Status ModbusTcpController::WriteLock(const domain::CompartmentKey& c, boo
     const int index = static_cast<int>(it - names.begin());
     std::lock_guard l(b->io);
     CUSTODIAN_RETURN_IF_ERROR(b->Connect(options_));
-    if (modbus_write_bit(b->ctx, coil::Address(index, coil::kOuterLock), release ? 1 : 0) != 1) {
+    const bool inner = door == app::Door::kInner;
+    const int address = coil::Address(index, inner ? coil::kInnerLock : coil::kOuterLock);
+    if (modbus_write_bit(b->ctx, address, release ? 1 : 0) != 1) {
       // Whatever went wrong, for the caller the lock did not move: the controller is unavailable.
       return core::UnavailableError(
-          b->Failed(std::string(release ? "the unlock of " : "the relock of ") + c.ToString())
+          b->Failed(std::string(release ? "the unlock of " : "the relock of ") +
+                    (inner ? "the inner door of " : "") + c.ToString())
               .message());
     }
     return core::Status::Ok();
@@ -269,13 +273,15 @@ void ModbusTcpController::PollLoop(Bank& bank) {
           const int64_t d = int64_t{*c.weight_g} - int64_t{*before->weight_g};
           return d > options_.weight_deadband_g || -d > options_.weight_deadband_g;
         };
-        if (before == nullptr || before->door_closed != c.door_closed || before->tags != c.tags ||
+        if (before == nullptr || before->door_closed != c.door_closed ||
+            before->inner_door_closed != c.inner_door_closed || before->tags != c.tags ||
             before->tag_count != c.tag_count || before->charge_percent != c.charge_percent ||
             before->temperature_deci_c != c.temperature_deci_c || weight_moved()) {
           if (callbacks_.on_reading) {
             app::CompartmentReading r;
             r.compartment = {bank.config.site, bank.config.bank, name};
             r.door_closed = c.door_closed;
+            r.inner_door_closed = c.inner_door_closed;
             r.tags = c.tags;
             if (c.weight_g) r.weight_g = *c.weight_g;
             r.charge_percent = c.charge_percent;

@@ -3,16 +3,20 @@
 //
 // One polling thread per bank reads the whole bank every poll interval (default 200 ms), decodes
 // it with modbus::DecodeBank — which trusts nothing — and reports what changed: a
-// CompartmentReading whenever a door, the tags, the charge, the temperature or the weight (beyond
-// a deadband) of a compartment change (all of them after every (re)connection), and a BankEvent for
-// the rest (online/offline, a bad answer, mains, fire alarm, tamper, a door forced while its lock
-// was engaged). A bank that does not answer `offline_after` polls in a row is reported offline
-// once; the driver reconnects with exponential backoff, and its controller keeps the locks engaged
-// meanwhile (fail secure). A bad answer drops the connection (the byte stream can no longer be
-// trusted) and counts as a failed poll.
+// CompartmentReading whenever a door (the outer one, or the inner one of a pass-through
+// compartment), the tags, the charge, the temperature or the weight (beyond a deadband) of a
+// compartment change (all of them after every (re)connection), and a BankEvent for the rest
+// (online/offline, a bad answer, mains, fire alarm, tamper, an outer door forced while its lock was
+// engaged — the protocol reports no inner lock state, so a forced inner door is not told apart). A
+// bank that does not answer `offline_after` polls in a row is reported offline once; the driver
+// reconnects with exponential backoff, and its controller keeps the locks engaged meanwhile (fail
+// secure). A bad answer drops the connection (the byte stream can no longer be trusted) and counts
+// as a failed poll.
 //
-// Unlock writes the compartment's lock coil (1) and returns once the controller acknowledged it,
-// always — even if the door already reads open. Relock writes 0.
+// Unlock writes the lock coil of the door (1) — the outer lock's, or the inner lock's of a
+// pass-through compartment — and returns once the controller acknowledged it, always: even if the
+// door already reads open, and even for the inner lock of a compartment that has none (the driver
+// does not know the compartments' features; such a controller ignores the coil). Relock writes 0.
 //
 // Thread-safety: Unlock/Relock may be called from any thread; callbacks run on the polling threads
 // (one per bank, so readings of one bank arrive in order) and must not call Stop().
@@ -60,8 +64,8 @@ class ModbusTcpController final : public app::LockerController {
   void Start();  // starts one polling thread per bank
   void Stop();
 
-  core::Status Unlock(const domain::CompartmentKey& compartment) override;
-  core::Status Relock(const domain::CompartmentKey& compartment) override;
+  core::Status Unlock(const domain::CompartmentKey& compartment, app::Door door) override;
+  core::Status Relock(const domain::CompartmentKey& compartment, app::Door door) override;
 
   // Polls completed without error, per bank in configuration order (for tests and metrics).
   std::vector<uint64_t> GoodPolls() const;
@@ -70,7 +74,7 @@ class ModbusTcpController final : public app::LockerController {
 
  private:
   struct Bank;
-  core::Status WriteLock(const domain::CompartmentKey& compartment, bool release);
+  core::Status WriteLock(const domain::CompartmentKey& compartment, app::Door door, bool release);
   void PollLoop(Bank& bank);
 
   DriverOptions options_;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <mutex>
@@ -20,17 +21,32 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-struct Compartment {
-  SimCompartment spec;
-  bool door_closed = true;
+constexpr Door kDoors[] = {Door::kOuter, Door::kInner};
+
+int CoilOf(Door door) {
+  return door == Door::kInner ? modbus::coil::kInnerLock : modbus::coil::kOuterLock;
+}
+
+// A door and its lock.
+struct Doorway {
+  bool closed = true;
   bool released = false;
   bool opened_since_release = false;
   SteadyClock::time_point released_at{};
+  int pulses = 0;
+};
+
+struct Compartment {
+  SimCompartment spec;
+  std::array<Doorway, 2> doorways;  // indexed by Door
   std::vector<SimItem> items;
   std::optional<uint32_t> weight_override;
   std::optional<int> temperature;
   bool tamper = false;
-  int pulses = 0;
+
+  bool Has(Door door) const { return door == Door::kOuter || spec.pass_through; }
+  Doorway& At(Door door) { return doorways[static_cast<size_t>(door)]; }
+  const Doorway& At(Door door) const { return doorways[static_cast<size_t>(door)]; }
 };
 
 }  // namespace
@@ -63,8 +79,10 @@ struct BankSimulator::State {
   void ExpirePulses() {
     const auto now = SteadyClock::now();
     for (Compartment& c : comps) {
-      if (c.released && !c.opened_since_release && now - c.released_at >= options.pulse) {
-        c.released = false;
+      for (Doorway& d : c.doorways) {
+        if (d.released && !d.opened_since_release && now - d.released_at >= options.pulse) {
+          d.released = false;
+        }
       }
     }
   }
@@ -81,10 +99,10 @@ struct BankSimulator::State {
     b.fire_alarm = fire;
     for (const Compartment& c : comps) {
       modbus::CompartmentSnapshot s;
-      s.door_closed = c.door_closed;
-      s.lock_engaged = !c.released;
+      s.door_closed = c.At(Door::kOuter).closed;
+      s.lock_engaged = !c.At(Door::kOuter).released;
       s.tamper = c.tamper;
-      s.inner_door_closed = true;
+      s.inner_door_closed = c.At(Door::kInner).closed;  // never opens unless pass-through
       s.tag_count = static_cast<int>(std::min<size_t>(c.items.size(), 255));
       uint32_t grams = 0;
       for (const SimItem& item : c.items) {
@@ -107,28 +125,56 @@ struct BankSimulator::State {
     std::copy(r.input.begin(), r.input.end(), map->tab_input_registers);
     std::copy(r.discrete.begin(), r.discrete.end(), map->tab_input_bits);
     for (size_t i = 0; i < comps.size(); ++i) {
-      map->tab_bits[modbus::coil::Address(static_cast<int>(i), modbus::coil::kOuterLock)] =
-          comps[i].released ? 1 : 0;
+      for (Door door : kDoors) {
+        map->tab_bits[modbus::coil::Address(static_cast<int>(i), CoilOf(door))] =
+            comps[i].At(door).released ? 1 : 0;
+      }
     }
   }
 
-  // After a reply: a coil that now differs from the world was written. Under mu.
-  void ApplyCoilWrites() {
-    for (size_t i = 0; i < comps.size(); ++i) {
-      Compartment& c = comps[i];
-      const bool coil =
-          map->tab_bits[modbus::coil::Address(static_cast<int>(i), modbus::coil::kOuterLock)] != 0;
-      if (coil && !c.released) {
-        c.released = true;
-        c.opened_since_release = false;
-        c.released_at = SteadyClock::now();
-        ++c.pulses;
-      } else if (coil && c.released) {
-        // A pulse while released (e.g. the door already reads open): counted, timer restarted.
-        c.released_at = SteadyClock::now();
-        ++c.pulses;
-      } else if (!coil && c.released) {
-        c.released = false;
+  // A lock coil written by a client: 1 releases the lock (or, while released — say the door
+  // already reads open — counts a pulse and restarts the timer), 0 engages it. Under mu.
+  void WriteCoil(int address, bool on) {
+    Compartment& c = comps[static_cast<size_t>(address / modbus::coil::kCompartmentCoils)];
+    const Door door = address % modbus::coil::kCompartmentCoils == modbus::coil::kInnerLock
+                          ? Door::kInner
+                          : Door::kOuter;
+    if (!c.Has(door)) return;  // no inner lock here: acknowledged, and nothing moves
+    Doorway& d = c.At(door);
+    if (on) {
+      if (!d.released) d.opened_since_release = false;
+      d.released = true;
+      d.released_at = SteadyClock::now();
+      ++d.pulses;
+    } else {
+      d.released = false;
+    }
+  }
+
+  // After a reply: the coils that request wrote, if it was a valid write of coils (functions 0x05
+  // and 0x0F, checked as libmodbus checks them before it answers). Only a write is a pulse: a
+  // coil that reads 1 because its lock is released is not written again by every later request.
+  // Under mu.
+  void ApplyCoilWrites(const uint8_t* query, int length) {
+    const int h = modbus_get_header_length(ctx);
+    const int coils = static_cast<int>(comps.size()) * modbus::coil::kCompartmentCoils;
+    if (length < h + 5) return;
+    auto word = [&](int at) { return (query[at] << 8) | query[at + 1]; };
+    const int address = word(h + 1);
+    if (query[h] == MODBUS_FC_WRITE_SINGLE_COIL) {
+      const int value = word(h + 3);
+      if (address >= coils || (value != 0xFF00 && value != 0x0000)) return;
+      WriteCoil(address, value == 0xFF00);
+    } else if (query[h] == MODBUS_FC_WRITE_MULTIPLE_COILS) {
+      const int count = word(h + 3);
+      if (length < h + 6) return;
+      const int bytes = query[h + 5];
+      if (count < 1 || count > MODBUS_MAX_WRITE_BITS || bytes != (count + 7) / 8 ||
+          address + count > coils || length < h + 6 + bytes) {
+        return;
+      }
+      for (int k = 0; k < count; ++k) {
+        WriteCoil(address + k, (query[h + 6 + k / 8] >> (k % 8) & 1) != 0);
       }
     }
   }
@@ -204,7 +250,7 @@ struct BankSimulator::State {
           continue;
         }
         ++served;
-        ApplyCoilWrites();
+        ApplyCoilWrites(query.data(), len);
       }
     }
   }
@@ -292,30 +338,30 @@ std::optional<SimItem> BankSimulator::Take(int i, const modbus::Epc& tag) {
   return out;
 }
 
-bool BankSimulator::OpenDoor(int i) {
+bool BankSimulator::OpenDoor(int i, Door door) {
   std::lock_guard l(s_->mu);
-  if (!s_->Valid(i)) return false;
+  if (!s_->Valid(i) || !s_->comps[i].Has(door)) return false;
   s_->ExpirePulses();
-  Compartment& c = s_->comps[i];
-  if (!c.released) return false;
-  c.door_closed = false;
-  c.opened_since_release = true;
+  Doorway& d = s_->comps[i].At(door);
+  if (!d.released) return false;
+  d.closed = false;
+  d.opened_since_release = true;
   return true;
 }
 
-bool BankSimulator::ForceDoor(int i) {
+bool BankSimulator::ForceDoor(int i, Door door) {
   std::lock_guard l(s_->mu);
-  if (!s_->Valid(i)) return false;
-  s_->comps[i].door_closed = false;
+  if (!s_->Valid(i) || !s_->comps[i].Has(door)) return false;
+  s_->comps[i].At(door).closed = false;
   return true;
 }
 
-bool BankSimulator::CloseDoor(int i) {
+bool BankSimulator::CloseDoor(int i, Door door) {
   std::lock_guard l(s_->mu);
-  if (!s_->Valid(i)) return false;
-  Compartment& c = s_->comps[i];
-  c.door_closed = true;
-  if (c.released && c.opened_since_release) c.released = false;  // the lock catches the door
+  if (!s_->Valid(i) || !s_->comps[i].Has(door)) return false;
+  Doorway& d = s_->comps[i].At(door);
+  d.closed = true;
+  if (d.released && d.opened_since_release) d.released = false;  // the lock catches the door
   return true;
 }
 
@@ -361,18 +407,22 @@ void BankSimulator::SetOffline(bool offline) {
   s_->offline = offline;
 }
 
-bool BankSimulator::DoorClosed(int i) const {
+bool BankSimulator::PassThrough(int i) const {
   std::lock_guard l(s_->mu);
-  return s_->Valid(i) && s_->comps[i].door_closed;
+  return s_->Valid(i) && s_->comps[i].spec.pass_through;
 }
-bool BankSimulator::LockReleased(int i) const {
+bool BankSimulator::DoorClosed(int i, Door door) const {
+  std::lock_guard l(s_->mu);
+  return s_->Valid(i) && s_->comps[i].At(door).closed;
+}
+bool BankSimulator::LockReleased(int i, Door door) const {
   std::lock_guard l(s_->mu);
   s_->ExpirePulses();
-  return s_->Valid(i) && s_->comps[i].released;
+  return s_->Valid(i) && s_->comps[i].At(door).released;
 }
-int BankSimulator::UnlockPulses(int i) const {
+int BankSimulator::UnlockPulses(int i, Door door) const {
   std::lock_guard l(s_->mu);
-  return s_->Valid(i) ? s_->comps[i].pulses : 0;
+  return s_->Valid(i) ? s_->comps[i].At(door).pulses : 0;
 }
 std::vector<SimItem> BankSimulator::Items(int i) const {
   std::lock_guard l(s_->mu);

@@ -9,6 +9,14 @@
 // closes after having been opened, when 0 is written, or after the pulse time (default 30 s) if
 // the door was never opened. A door opens only while its lock is released — unless forced.
 //
+// Doors: every compartment has an outer door; a pass-through compartment (SimCompartment::
+// pass_through) also has an inner door, on the property-room side, with its own lock on the inner
+// coil under the same rules and its own pulse count; it reads as discrete input +3. The door and
+// lock methods take a Door, the outer one when not given. A compartment that is not pass-through
+// has no inner door: opening, forcing or closing it fails (false), it always reads closed, and its
+// inner coil is acknowledged and ignored (it reads back 0), as a controller without that lock
+// would.
+//
 // Thread-safety: every method may be called from any thread; the server runs on its own thread.
 #pragma once
 
@@ -23,6 +31,9 @@
 #include "hardware/modbus/protocol.h"
 
 namespace custodian::hardware::sim {
+
+// Which door of a compartment (the inner one exists in pass-through compartments only).
+enum class Door { kOuter, kInner };
 
 struct SimCompartment {
   bool scale = true;
@@ -57,9 +68,10 @@ class BankSimulator {
   // method given an index out of range does nothing and returns false.
   bool Place(int i, SimItem item);                             // put an item in (any tag)
   std::optional<SimItem> Take(int i, const modbus::Epc& tag);  // take it out, if there
-  bool OpenDoor(int i);   // only while the lock is released; false otherwise
-  bool ForceDoor(int i);  // open it whatever the lock says
-  bool CloseDoor(int i);
+  // Only while that door's lock is released; false otherwise.
+  bool OpenDoor(int i, Door door = Door::kOuter);
+  bool ForceDoor(int i, Door door = Door::kOuter);  // open it whatever the lock says
+  bool CloseDoor(int i, Door door = Door::kOuter);
   // The scale's reading, overriding the items' sum; none: the items' sum again.
   bool SetWeight(int i, std::optional<uint32_t> grams);
   bool SetTemperature(int i, std::optional<int> deci_c);
@@ -73,9 +85,10 @@ class BankSimulator {
   void SetOffline(bool offline);  // drop every connection and refuse new ones until false
 
   // What happened.
-  bool DoorClosed(int i) const;
-  bool LockReleased(int i) const;
-  int UnlockPulses(int i) const;  // coil writes of 1 so far
+  bool PassThrough(int i) const;  // whether compartment i has an inner door
+  bool DoorClosed(int i, Door door = Door::kOuter) const;
+  bool LockReleased(int i, Door door = Door::kOuter) const;
+  int UnlockPulses(int i, Door door = Door::kOuter) const;  // coil writes of 1 so far
   std::vector<SimItem> Items(int i) const;
   uint64_t RequestsServed() const;
   // What a poll would read now (doors, locks, tags, scales, sensors, mains, fire alarm), and

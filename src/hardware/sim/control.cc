@@ -35,14 +35,15 @@ struct OpSpec {
 };
 
 constexpr OpSpec kOps[] = {
-    {ControlOp::kOpenDoor, "open_door", Scope::kCompartment, {}},
-    {ControlOp::kCloseDoor, "close_door", Scope::kCompartment, {}},
-    {ControlOp::kForceDoor, "force_door", Scope::kCompartment, {}},
+    {ControlOp::kOpenDoor, "open_door", Scope::kCompartment, {"door"}},
+    {ControlOp::kCloseDoor, "close_door", Scope::kCompartment, {"door"}},
+    {ControlOp::kForceDoor, "force_door", Scope::kCompartment, {"door"}},
     {ControlOp::kTake, "take", Scope::kCompartment, {"tag"}},
     {ControlOp::kPut, "put", Scope::kCompartment, {"tag", "weight_g", "charge"}},
     {ControlOp::kSetWeight, "set_weight", Scope::kCompartment, {"grams"}},
     {ControlOp::kSetTemperature, "set_temperature", Scope::kCompartment, {"deci_c"}},
     {ControlOp::kSetTamper, "set_tamper", Scope::kCompartment, {"on"}},
+    {ControlOp::kExpect, "expect", Scope::kCompartment, {"tag"}},
     {ControlOp::kSetMains, "set_mains", Scope::kBank, {"on"}},
     {ControlOp::kSetFireAlarm, "set_fire_alarm", Scope::kBank, {"on"}},
     {ControlOp::kSetOffline, "set_offline", Scope::kBank, {"on"}},
@@ -191,6 +192,18 @@ class Fields {
     return v->get<bool>();
   }
 
+  // "outer" or "inner"; absent: the outer door.
+  core::Result<Door> DoorOf(std::string_view field) const {
+    const json* v = Find(field);
+    if (v == nullptr) return Door::kOuter;
+    if (v->is_string() && *v == "outer") return Door::kOuter;
+    if (v->is_string() && *v == "inner") return Door::kInner;
+    return FieldError(field,
+                      "must be \"outer\" or \"inner\" (the inner door of a pass-through "
+                      "compartment), not " +
+                          Shown(*v));
+  }
+
   core::Result<std::string> Tag(std::string_view field) const {
     const json* v = Find(field);
     if (v == nullptr) return FieldError(field, "missing (24 hexadecimal digits)");
@@ -260,7 +273,14 @@ core::Result<ControlRequest> ParseObject(const json& j) {
   }
 
   switch (r.op) {
-    case ControlOp::kTake: {
+    case ControlOp::kOpenDoor:
+    case ControlOp::kCloseDoor:
+    case ControlOp::kForceDoor: {
+      CUSTODIAN_ASSIGN_OR_RETURN(r.door, f.DoorOf("door"));
+      break;
+    }
+    case ControlOp::kTake:
+    case ControlOp::kExpect: {
       CUSTODIAN_ASSIGN_OR_RETURN(r.tag, f.Tag("tag"));
       break;
     }
@@ -350,6 +370,11 @@ std::string StateResponse(const SiteSimulator& sim, const ControlRequest& r) {
       c["compartment"] = info.compartments[i];
       c["door"] = s.door_closed ? "closed" : "open";
       c["lock"] = s.lock_engaged ? "engaged" : "released";
+      if (bank.PassThrough(static_cast<int>(i))) {
+        c["inner_door"] = s.inner_door_closed ? "closed" : "open";
+        c["inner_lock"] =
+            bank.LockReleased(static_cast<int>(i), Door::kInner) ? "released" : "engaged";
+      }
       c["tamper"] = s.tamper;
       c["weight_g"] = OrNull(s.weight_g);
       c["charge"] = OrNull(s.charge_percent);
@@ -455,7 +480,13 @@ std::string FormatControlRequest(const ControlRequest& r) {
     j["compartment"] = r.compartment;
   }
   switch (r.op) {
+    case ControlOp::kOpenDoor:
+    case ControlOp::kCloseDoor:
+    case ControlOp::kForceDoor:
+      if (r.door == Door::kInner) j["door"] = "inner";
+      break;
     case ControlOp::kTake:
+    case ControlOp::kExpect:
       j["tag"] = r.tag;
       break;
     case ControlOp::kPut:
@@ -494,13 +525,13 @@ std::string RunControlRequest(SiteSimulator& sim, const ControlRequest& r) {
   core::Status s;
   switch (r.op) {
     case ControlOp::kOpenDoor:
-      s = sim.OpenDoor(key);
+      s = sim.OpenDoor(key, r.door);
       break;
     case ControlOp::kCloseDoor:
-      s = sim.CloseDoor(key);
+      s = sim.CloseDoor(key, r.door);
       break;
     case ControlOp::kForceDoor:
-      s = sim.ForceDoor(key);
+      s = sim.ForceDoor(key, r.door);
       break;
     case ControlOp::kTake: {
       auto item = sim.Take(key, r.tag);
@@ -522,6 +553,9 @@ std::string RunControlRequest(SiteSimulator& sim, const ControlRequest& r) {
       break;
     case ControlOp::kSetTamper:
       s = sim.SetTamper(key, r.on);
+      break;
+    case ControlOp::kExpect:
+      s = sim.Expect(key, r.tag);
       break;
     case ControlOp::kSetMains:
       s = sim.SetMains(r.site, r.bank, r.on);

@@ -35,14 +35,15 @@ inline constexpr int kMaxControlClients = 32;
 
 enum class ControlOp {
   // A compartment: site, bank and compartment.
-  kOpenDoor,
-  kCloseDoor,
-  kForceDoor,
+  kOpenDoor,        // door? ("outer" or "inner"; outer if absent)
+  kCloseDoor,       // door?
+  kForceDoor,       // door?
   kTake,            // tag
   kPut,             // tag, weight_g?, charge?
   kSetWeight,       // grams (null: the items' sum again)
   kSetTemperature,  // deci_c (null: no reading)
   kSetTamper,       // on
+  kExpect,          // tag: what the auto officer's next visit takes
   // A bank: site and bank.
   kSetMains,      // on
   kSetFireAlarm,  // on
@@ -61,6 +62,7 @@ struct ControlRequest {
   std::string site;  // empty when the op has none (state: empty = every one)
   std::string bank;
   std::string compartment;
+  Door door = Door::kOuter;           // open_door, close_door, force_door
   std::string tag;                    // 24 upper-case hex digits (lower case is accepted)
   std::optional<uint32_t> weight_g;   // put (none: the items file's weight); set_weight: grams
   std::optional<int> charge_percent;  // put: 0-100 (none: the items file's charge)

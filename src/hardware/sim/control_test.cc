@@ -56,6 +56,16 @@ std::vector<Example> EveryOp() {
   v.push_back({R"({"op":"open_door",)" + c + "}", at(ControlOp::kOpenDoor)});
   v.push_back({R"({"op":"close_door",)" + c + "}", at(ControlOp::kCloseDoor)});
   v.push_back({R"({"op":"force_door",)" + c + "}", at(ControlOp::kForceDoor)});
+  for (ControlOp op : {ControlOp::kOpenDoor, ControlOp::kCloseDoor, ControlOp::kForceDoor}) {
+    ControlRequest inner = at(op);
+    inner.door = Door::kInner;
+    v.push_back(
+        {R"({"op":")" + std::string(ControlOpName(op)) + R"(",)" + c + R"(,"door":"inner"})",
+         inner});
+    v.push_back(
+        {R"({"op":")" + std::string(ControlOpName(op)) + R"(",)" + c + R"(,"door":"outer"})",
+         at(op)});
+  }
   ControlRequest take = at(ControlOp::kTake);
   take.tag = kTag;
   v.push_back({R"({"op":"take",)" + c + R"(,"tag":"e28011700000020000000abc"})", take});
@@ -78,6 +88,9 @@ std::vector<Example> EveryOp() {
   ControlRequest tamper = at(ControlOp::kSetTamper);
   tamper.on = true;
   v.push_back({R"({"op":"set_tamper",)" + c + R"(,"on":true})", tamper});
+  ControlRequest expect = at(ControlOp::kExpect);
+  expect.tag = kTag;
+  v.push_back({R"({"op":"expect",)" + c + R"(,"tag":"e28011700000020000000abc"})", expect});
   ControlRequest mains = bank(ControlOp::kSetMains);
   v.push_back({R"({"op":"set_mains",)" + b + R"(,"on":false})", mains});
   ControlRequest fire = bank(ControlOp::kSetFireAlarm);
@@ -163,7 +176,8 @@ TEST(ControlRequestTest, RejectsALineOver64KiB) {
 TEST(ControlRequestTest, NamesAMissingWrongOrUnknownOp) {
   const std::string known =
       "known ops: open_door, close_door, force_door, take, put, set_weight, set_temperature, "
-      "set_tamper, set_mains, set_fire_alarm, set_offline, set_delay, send_garbage, state, banks";
+      "set_tamper, expect, set_mains, set_fire_alarm, set_offline, set_delay, send_garbage, state, "
+      "banks";
   EXPECT_EQ(Error(R"({"site":"HQ"})"), "op: missing; " + known);
   EXPECT_EQ(Error(R"({"op":3})"), "op: must be a string, not 3; " + known);
   EXPECT_EQ(Error(R"({"op":"opne_door","site":"HQ","bank":"A","compartment":"14"})"),
@@ -172,7 +186,7 @@ TEST(ControlRequestTest, NamesAMissingWrongOrUnknownOp) {
 
 TEST(ControlRequestTest, NamesAFieldThatTheOpDoesNotHave) {
   EXPECT_EQ(Error(R"({"op":"open_door","site":"HQ","bank":"A","compartmnet":"14"})"),
-            "compartmnet: not a field of open_door (its fields: site, bank, compartment)");
+            "compartmnet: not a field of open_door (its fields: site, bank, compartment, door)");
   EXPECT_EQ(Error(R"({"op":"set_mains","site":"HQ","bank":"A","compartment":"1","on":true})"),
             "compartment: not a field of set_mains (its fields: site, bank, on)");
   EXPECT_EQ(Error(R"({"op":"banks","site":"HQ"})"),
@@ -202,9 +216,26 @@ TEST(ControlRequestTest, NamesAMissingOrMalformedPlace) {
             "bank: missing (compartment needs it)");
 }
 
+TEST(ControlRequestTest, NamesADoorThatIsNeitherOuterNorInner) {
+  const std::string c = R"({"site":"HQ","bank":"A","compartment":"1",)";
+  const std::string why =
+      "door: must be \"outer\" or \"inner\" (the inner door of a pass-through compartment), not ";
+  EXPECT_EQ(Error(c + R"("op":"open_door","door":"side"})"), why + "\"side\"");
+  EXPECT_EQ(Error(c + R"("op":"force_door","door":"Inner"})"), why + "\"Inner\"");
+  EXPECT_EQ(Error(c + R"("op":"close_door","door":1})"), why + "1");
+  EXPECT_EQ(Error(c + R"("op":"open_door","door":null})"), why + "null");
+  EXPECT_EQ(Error(c + R"("op":"take","tag":")" + kTag + R"(","door":"inner"})"),
+            "door: not a field of take (its fields: site, bank, compartment, tag)");
+}
+
 TEST(ControlRequestTest, NamesAMissingOrMalformedTag) {
   const std::string c = R"({"site":"HQ","bank":"A","compartment":"1",)";
   EXPECT_EQ(Error(c + R"("op":"take"})"), "tag: missing (24 hexadecimal digits)");
+  EXPECT_EQ(Error(c + R"("op":"expect"})"), "tag: missing (24 hexadecimal digits)");
+  EXPECT_EQ(Error(c + R"("op":"expect","tag":"RAD-1"})"),
+            "tag: \"RAD-1\" must be 24 hexadecimal digits (0-9, A-F)");
+  EXPECT_EQ(Error(c + R"("op":"expect","tag":")" + kTag + R"(","door":"inner"})"),
+            "door: not a field of expect (its fields: site, bank, compartment, tag)");
   EXPECT_EQ(Error(c + R"("op":"put","tag":12})"),
             "tag: must be a string of 24 hexadecimal digits, not 12");
   EXPECT_EQ(Error(c + R"("op":"put","tag":"E2801170000002000000ABC"})"),

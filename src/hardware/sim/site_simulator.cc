@@ -66,6 +66,11 @@ core::Status DefineNamed(std::string_view csv, size_t column, const char* file,
   return core::Status::Ok();
 }
 
+// "the door of " / "the inner door of ", to start a sentence about one.
+std::string TheDoor(Door door) {
+  return door == Door::kInner ? "the inner door of " : "the door of ";
+}
+
 }  // namespace
 
 int DeterministicCharge(std::string_view tag) {
@@ -134,9 +139,11 @@ struct SiteSimulator::Impl {
   std::map<std::string, std::string, std::less<>> serials;
   std::map<std::string, SimItem, std::less<>> reference;  // tag → as the items file placed it
 
-  // Guards the pocket, and makes "is this tag anywhere already?" + Place one step.
+  // Guards the pocket and the expectations, and makes "is this tag anywhere already?" + Place one
+  // step.
   mutable std::mutex mu;
   std::vector<PocketItem> pocket;
+  std::map<CompartmentKey, std::string> expected;  // the tag the next visit takes (see Expect)
 
   std::mutex auto_mu;
   std::condition_variable auto_cv;
@@ -156,6 +163,32 @@ struct SiteSimulator::Impl {
     for (const SimBankInfo& b : infos) names.push_back(BankName(b.site, b.bank));
     return core::NotFoundError("there is no bank " + BankName(site, bank) +
                                " (the banks: " + ListForPeople(names) + ")");
+  }
+
+  // Items go in and out only through an open door: the outer one, or the inner one of a
+  // pass-through compartment.
+  static core::Status Reachable(const Place& p, const CompartmentKey& c) {
+    if (!p.sim->DoorClosed(p.index) || !p.sim->DoorClosed(p.index, Door::kInner)) {
+      return core::Status::Ok();
+    }
+    if (p.spec->pass_through) {
+      return core::FailedPreconditionError("both doors of " + c.ToString() +
+                                           " are closed: open one first (open_door or force_door)");
+    }
+    return core::FailedPreconditionError("the door of " + c.ToString() +
+                                         " is closed: open it first (open_door or force_door)");
+  }
+
+  // Find, and a door that the compartment has.
+  core::Result<Place> FindDoor(const CompartmentKey& c, Door door) const {
+    CUSTODIAN_ASSIGN_OR_RETURN(Place p, Find(c));
+    if (door == Door::kInner && !p.spec->pass_through) {
+      return core::FailedPreconditionError(
+          c.ToString() +
+          " has no inner door: it is not a pass-through compartment (its features in the "
+          "lockers file do not include pass_through)");
+    }
+    return p;
   }
 
   core::Result<Place> Find(const CompartmentKey& c) const {
@@ -204,6 +237,7 @@ struct SiteSimulator::Impl {
       int index;
       Step step;
       SteadyClock::time_point due;
+      std::string expected;  // the tag to take; empty: put back, or else take the first
     };
     std::vector<std::vector<int>> seen;
     for (const auto& s : sims) {
@@ -226,7 +260,8 @@ struct SiteSimulator::Impl {
             return v.bank == b && v.index == i;
           });
           if (!busy) {
-            visits.push_back({b, i, Step::kOpen, SteadyClock::now() + options.auto_pause});
+            visits.push_back({b, i, Step::kOpen, SteadyClock::now() + options.auto_pause,
+                              TakeExpectation(Key(b, i))});
           }
         }
       }
@@ -235,8 +270,7 @@ struct SiteSimulator::Impl {
           ++it;
           continue;
         }
-        const CompartmentKey key{infos[it->bank].site, infos[it->bank].bank,
-                                 infos[it->bank].compartments[static_cast<size_t>(it->index)]};
+        const CompartmentKey key = Key(it->bank, it->index);
         const std::string at = "auto: " + key.ToString() + ": ";
         BankSimulator& sim = *sims[it->bank];
         bool done = false;
@@ -255,7 +289,7 @@ struct SiteSimulator::Impl {
               Log(at + "someone closed the door before I reached in");
               done = true;
             } else {
-              Log(at + TakeOrReturn(sim, it->index, key));
+              Log(at + TakeOrReturn(sim, it->index, key, it->expected));
               it->step = Step::kClose;
             }
             break;
@@ -278,9 +312,33 @@ struct SiteSimulator::Impl {
     }
   }
 
-  // Puts back what belongs here, or takes the first item: the sentence says which.
-  std::string TakeOrReturn(BankSimulator& sim, int index, const CompartmentKey& key) {
+  CompartmentKey Key(size_t bank, int index) const {
+    return {infos[bank].site, infos[bank].bank,
+            infos[bank].compartments[static_cast<size_t>(index)]};
+  }
+
+  // The expectation for this compartment, which the visit starting now takes with it; "" if none.
+  std::string TakeExpectation(const CompartmentKey& key) {
     std::lock_guard g(mu);
+    auto it = expected.find(key);
+    if (it == expected.end()) return "";
+    std::string tag = std::move(it->second);
+    expected.erase(it);
+    return tag;
+  }
+
+  // Takes the expected item, or else puts back what belongs here, or else takes the first item:
+  // the sentence says which.
+  std::string TakeOrReturn(BankSimulator& sim, int index, const CompartmentKey& key,
+                           const std::string& expect) {
+    std::lock_guard g(mu);
+    if (!expect.empty()) {
+      auto taken = sim.Take(index, expect);
+      if (!taken) return "expected " + Shown(expect) + ", which is not here: took nothing";
+      auto home = homes.find(taken->tag);
+      pocket.push_back({*taken, home == homes.end() ? key : home->second});
+      return "took " + Shown(taken->tag) + ", the expected item";
+    }
     auto mine = std::find_if(pocket.begin(), pocket.end(),
                              [&](const PocketItem& p) { return p.home == key; });
     if (mine != pocket.end()) {
@@ -357,42 +415,40 @@ SiteSimulator::~SiteSimulator() {
 
 const std::vector<SimBankInfo>& SiteSimulator::banks() const { return impl_->infos; }
 
-core::Status SiteSimulator::OpenDoor(const CompartmentKey& c) {
-  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->Find(c));
-  if (!p.sim->DoorClosed(p.index)) {
-    return core::FailedPreconditionError("the door of " + c.ToString() + " is already open");
+core::Status SiteSimulator::OpenDoor(const CompartmentKey& c, Door door) {
+  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->FindDoor(c, door));
+  if (!p.sim->DoorClosed(p.index, door)) {
+    return core::FailedPreconditionError(TheDoor(door) + c.ToString() + " is already open");
   }
-  if (!p.sim->OpenDoor(p.index)) {
-    return core::FailedPreconditionError("the lock of " + c.ToString() +
-                                         " is engaged: the door does not open (use force_door)");
+  if (!p.sim->OpenDoor(p.index, door)) {
+    return core::FailedPreconditionError(
+        std::string(door == Door::kInner ? "the inner lock of " : "the lock of ") + c.ToString() +
+        " is engaged: the door does not open (use force_door)");
   }
   return core::Status::Ok();
 }
 
-core::Status SiteSimulator::ForceDoor(const CompartmentKey& c) {
-  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->Find(c));
-  if (!p.sim->DoorClosed(p.index)) {
-    return core::FailedPreconditionError("the door of " + c.ToString() + " is already open");
+core::Status SiteSimulator::ForceDoor(const CompartmentKey& c, Door door) {
+  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->FindDoor(c, door));
+  if (!p.sim->DoorClosed(p.index, door)) {
+    return core::FailedPreconditionError(TheDoor(door) + c.ToString() + " is already open");
   }
-  p.sim->ForceDoor(p.index);
+  p.sim->ForceDoor(p.index, door);
   return core::Status::Ok();
 }
 
-core::Status SiteSimulator::CloseDoor(const CompartmentKey& c) {
-  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->Find(c));
-  if (p.sim->DoorClosed(p.index)) {
-    return core::FailedPreconditionError("the door of " + c.ToString() + " is already closed");
+core::Status SiteSimulator::CloseDoor(const CompartmentKey& c, Door door) {
+  CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->FindDoor(c, door));
+  if (p.sim->DoorClosed(p.index, door)) {
+    return core::FailedPreconditionError(TheDoor(door) + c.ToString() + " is already closed");
   }
-  p.sim->CloseDoor(p.index);
+  p.sim->CloseDoor(p.index, door);
   return core::Status::Ok();
 }
 
 core::Result<SimItem> SiteSimulator::Take(const CompartmentKey& c, std::string_view tag) {
   CUSTODIAN_ASSIGN_OR_RETURN(Impl::Place p, impl_->Find(c));
-  if (p.sim->DoorClosed(p.index)) {
-    return core::FailedPreconditionError("the door of " + c.ToString() +
-                                         " is closed: open it first (open_door or force_door)");
-  }
+  CUSTODIAN_RETURN_IF_ERROR(Impl::Reachable(p, c));
   const std::string epc = Upper(tag);
   std::lock_guard l(impl_->mu);
   if (auto taken = p.sim->Take(p.index, epc)) return *taken;
@@ -417,10 +473,7 @@ core::Status SiteSimulator::Put(const CompartmentKey& c, std::string_view tag,
   if (charge_percent && (*charge_percent < 0 || *charge_percent > 100)) {
     return core::InvalidArgumentError("a charge is 0-100 %");
   }
-  if (p.sim->DoorClosed(p.index)) {
-    return core::FailedPreconditionError("the door of " + c.ToString() +
-                                         " is closed: open it first (open_door or force_door)");
-  }
+  CUSTODIAN_RETURN_IF_ERROR(Impl::Reachable(p, c));
   SimItem item{Upper(tag), 0, std::nullopt};
   if (auto ref = impl_->reference.find(item.tag); ref != impl_->reference.end()) {
     item.weight_g = ref->second.weight_g;
@@ -438,6 +491,22 @@ core::Status SiteSimulator::Put(const CompartmentKey& c, std::string_view tag,
                               [&](const PocketItem& x) { return x.item.tag == item.tag; }),
                pocket.end());
   p.sim->Place(p.index, item);
+  return core::Status::Ok();
+}
+
+core::Status SiteSimulator::Expect(const CompartmentKey& c, std::string_view tag) {
+  CUSTODIAN_RETURN_IF_ERROR(impl_->Find(c).status());
+  if (!IsEpc(tag)) {
+    return core::InvalidArgumentError("a tag is 24 hexadecimal digits, not all zero, not \"" +
+                                      std::string(tag.substr(0, 40)) + "\"");
+  }
+  if (!impl_->options.auto_officer) {
+    return core::FailedPreconditionError("the auto officer is off, so nobody visits " +
+                                         c.ToString() +
+                                         " to take the item (start custodian sim with --auto)");
+  }
+  std::lock_guard l(impl_->mu);
+  impl_->expected[c] = Upper(tag);
   return core::Status::Ok();
 }
 

@@ -10,25 +10,31 @@
 //     compartments 1..n. Bank k (0-based) listens on base_port + k, or on a free port when
 //     base_port is 0.
 //   - Features: `scale` → a scale, `charging` → a charger, `refrigerated` → a thermometer reading
-//     4.0 °C, `pass_through` is recorded. Every simulated compartment reads RFID tags (`rfid` is
-//     implied).
+//     4.0 °C, `pass_through` → an inner door with its own lock (the protocol's inner coil). Every
+//     simulated compartment reads RFID tags (`rfid` is implied).
 //   - Items: tag and weight_g from the file. An item whose home has a charger reports a charge of
 //     80-100 %, a function of its tag alone (FNV-1a of the tag mod 21, plus 80): the same every
 //     run.
 //
 // The auto officer (Options::auto_officer), for demos: a watcher thread that notices each new
-// unlock of a compartment (its unlock pulse count grew; polled every 10 ms) and visits it
-// in three steps, `auto_pause` apart: it opens the door; it puts back the oldest item in its pocket
-// whose home is this compartment, or else takes the first item in the compartment (in the order
-// the items were placed) into its pocket; it closes the door. If the lock engaged again before it
-// opened the door, or someone closed the door before it reached in, it leaves. An item's home is
-// its home in the items file, or the compartment the officer took an unknown tag from. Every step
-// is one sentence to Options::log.
+// unlock of a compartment's outer door (its unlock pulse count grew; polled every 10 ms) and
+// visits it in three steps, `auto_pause` apart: it opens the door; it reaches in; it closes the
+// door. Reaching in, it takes the item it was told to expect there (Expect), if there is one —
+// or, if that tag is not in the compartment, takes nothing and says so; without an expectation it
+// puts back the oldest item in its pocket whose home is this compartment, or else takes the first
+// item in the compartment (in the order the items were placed) into its pocket. If the lock
+// engaged again before it opened the door, or someone closed the door before it reached in, it
+// leaves. An item's home is its home in the items file, or the compartment the officer took an
+// unknown tag from. Every step is one sentence to Options::log.
+//
+// Expectations: at most one per compartment (a later Expect replaces it), set before the unlock
+// (a script that has the server grant an item says which one it granted); the visit that starts
+// with the next unlock takes it along and it is gone, whether or not that visit reaches in.
 //
 // Errors name the place and say what to do: NotFound for an unknown bank or compartment,
 // FailedPrecondition when the world does not allow it (a door that is locked or already open, an
-// item that is not there, a compartment without a scale), InvalidArgument for a value out of
-// range.
+// item that is not there, a compartment without a scale or without an inner door),
+// InvalidArgument for a value out of range.
 //
 // Thread-safety: every method may be called from any thread.
 #pragma once
@@ -102,16 +108,23 @@ class SiteSimulator {
 
   const std::vector<SimBankInfo>& banks() const;
 
-  // Doors. OpenDoor needs the lock released (by the driver's unlock); ForceDoor does not.
-  core::Status OpenDoor(const domain::CompartmentKey& c);
-  core::Status ForceDoor(const domain::CompartmentKey& c);
-  core::Status CloseDoor(const domain::CompartmentKey& c);
-  // Items: only through an open door. A tag is in one place at a time: Put refuses a tag that is
-  // in another compartment (and takes it from the auto officer's pocket if it is there). Put
-  // without weight or charge uses what the items file gave that tag (0 g, no charge if unknown).
+  // Doors: the outer one unless told; the inner one only in a pass-through compartment
+  // (FailedPrecondition otherwise). OpenDoor needs that door's lock released (by the driver's
+  // unlock); ForceDoor does not.
+  core::Status OpenDoor(const domain::CompartmentKey& c, Door door = Door::kOuter);
+  core::Status ForceDoor(const domain::CompartmentKey& c, Door door = Door::kOuter);
+  core::Status CloseDoor(const domain::CompartmentKey& c, Door door = Door::kOuter);
+  // Items: only through an open door (either one of a pass-through compartment). A tag is in one
+  // place at a time: Put refuses a tag that is in another compartment (and takes it from the auto
+  // officer's pocket if it is there). Put without weight or charge uses what the items file gave
+  // that tag (0 g, no charge if unknown).
   core::Result<SimItem> Take(const domain::CompartmentKey& c, std::string_view tag);
   core::Status Put(const domain::CompartmentKey& c, std::string_view tag,
                    std::optional<uint32_t> weight_g, std::optional<int> charge_percent);
+  // The auto officer's next visit to c takes the item with this tag (see the auto officer above).
+  // NotFound for an unknown compartment, InvalidArgument for a tag that is not 24 hexadecimal
+  // digits (or is all zero), FailedPrecondition when the auto officer is off.
+  core::Status Expect(const domain::CompartmentKey& c, std::string_view tag);
   // Sensors. SetWeight(none) makes the scale read the items' sum again; SetTemperature(none) is a
   // thermometer that reports no reading.
   core::Status SetWeight(const domain::CompartmentKey& c, std::optional<uint32_t> grams);
