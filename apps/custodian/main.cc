@@ -190,6 +190,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--port", serve_args.port, "Port (0: a free one)")->capture_default_str();
   serve_cmd->add_flag("--simulate", serve_args.simulate,
                       "Simulate every locker bank of the agency on loopback");
+  serve_cmd->add_option("--banks", serve_args.banks_file,
+                        "The locker bank controllers to drive (JSON, as `sim --banks-out` writes)");
+  serve_cmd->add_option("--poll-ms", serve_args.poll_ms, "How often each bank is polled (ms)")
+      ->capture_default_str();
   serve_cmd->add_flag(
       "!--no-auto", serve_args.auto_officer,
       "With --simulate: no auto officer (doors move only through the control port)");

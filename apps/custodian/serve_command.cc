@@ -16,10 +16,12 @@
 #include "app/csv_export.h"
 #include "app/custody_desk.h"
 #include "data_dir.h"
+#include "hardware/modbus/bank_config.h"
 #include "hardware/modbus/modbus_tcp_controller.h"
 #include "hardware/sim/control.h"
 #include "hardware/sim/site_simulator.h"
 #include "store/argon2_pins.h"
+#include "store/files.h"
 #include "store/sqlite/sqlite_credential_vault.h"
 #include "store/totp.h"
 #include "store/tzdb_zones.h"
@@ -118,6 +120,45 @@ int RunServe(const ServeArgs& args) {
   std::unique_ptr<HintingLockers> hinting;
   NoLockers no_lockers;
   app::LockerController* controller = &no_lockers;
+  if (args.simulate && !args.banks_file.empty()) {
+    return Fail(core::InvalidArgumentError("--simulate and --banks exclude each other"));
+  }
+  if (args.poll_ms < 20 || args.poll_ms > 10'000) {
+    return Fail(core::InvalidArgumentError("--poll-ms must be 20-10000"));
+  }
+  hardware::modbus::DriverOptions driver_options;
+  driver_options.poll_interval = std::chrono::milliseconds(args.poll_ms);
+  // The driver's readings and bank events go to the desk.
+  hardware::modbus::DriverCallbacks callbacks;
+  callbacks.on_reading = [&desk_ptr, log](const app::CompartmentReading& r) {
+    if (auto* d = desk_ptr.load()) {
+      if (core::Status s = d->OnReading(r); !s.ok()) log("reading: " + s.ToString());
+    }
+  };
+  callbacks.on_event = [&desk_ptr, log](const app::BankEvent& e) {
+    if (auto* d = desk_ptr.load()) {
+      if (core::Status s = d->OnBankEvent(e); !s.ok()) log("bank event: " + s.ToString());
+    }
+  };
+  if (!args.banks_file.empty()) {
+    auto text = store::ReadFile(args.banks_file);
+    if (!text) return Fail(text.error().Annotate("--banks"));
+    auto banks = hardware::modbus::ParseBankConfig(*text);
+    if (!banks) return Fail(banks.error().Annotate("--banks " + args.banks_file));
+    const domain::State state = (*agency)->Snapshot();
+    for (const auto& b : *banks) {
+      for (const std::string& c : b.compartments) {
+        if (!state.compartments.count({b.site, b.bank, c})) {
+          return Fail(core::InvalidArgumentError(
+              "--banks " + args.banks_file + ": " + b.site + "/" + b.bank + "/" + c +
+              " is not a compartment of the agency (import it with `custodian import lockers`)"));
+        }
+      }
+    }
+    driver = std::make_unique<hardware::modbus::ModbusTcpController>(std::move(*banks),
+                                                                     driver_options, callbacks);
+    controller = driver.get();
+  }
   if (args.simulate) {
     const domain::State state = (*agency)->Snapshot();
     hardware::sim::SiteSimulator::Options o;
@@ -135,19 +176,8 @@ int RunServe(const ServeArgs& args) {
     for (const auto& b : sim->banks()) {
       banks.push_back({b.site, b.bank, "127.0.0.1", b.port, b.compartments});
     }
-    hardware::modbus::DriverCallbacks callbacks;
-    callbacks.on_reading = [&desk_ptr, log](const app::CompartmentReading& r) {
-      if (auto* d = desk_ptr.load()) {
-        if (core::Status s = d->OnReading(r); !s.ok()) log("reading: " + s.ToString());
-      }
-    };
-    callbacks.on_event = [&desk_ptr, log](const app::BankEvent& e) {
-      if (auto* d = desk_ptr.load()) {
-        if (core::Status s = d->OnBankEvent(e); !s.ok()) log("bank event: " + s.ToString());
-      }
-    };
-    driver = std::make_unique<hardware::modbus::ModbusTcpController>(
-        std::move(banks), hardware::modbus::DriverOptions{}, std::move(callbacks));
+    driver = std::make_unique<hardware::modbus::ModbusTcpController>(std::move(banks),
+                                                                     driver_options, callbacks);
     controller = driver.get();
     if (args.auto_officer) {
       hinting = std::make_unique<HintingLockers>(*driver, **agency, *sim);
@@ -191,7 +221,8 @@ int RunServe(const ServeArgs& args) {
     std::cerr << "data: " << args.data << " (" << (*dir)->ledger->size() << " events); lockers: "
               << (sim ? std::to_string(sim->banks().size()) + " simulated banks" +
                             (args.auto_officer ? " with the auto officer" : "")
-                      : std::string("none"))
+                  : driver ? "the banks of " + args.banks_file
+                           : std::string("none"))
               << "; stop with Ctrl-C or SIGTERM" << std::endl;
   }
 

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -151,6 +152,75 @@ TEST_F(ServeTest, PlainHttpIsServedOnlyOnLoopback) {
       Bin() + " serve --data " + dir_.path().string() + " --listen 0.0.0.0 --port 0", true);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.out, ::testing::HasSubstr("plain HTTP is served only on loopback"));
+}
+
+}  // namespace
+}  // namespace custodian
+
+namespace custodian {
+namespace {
+
+class ServeBanksTest : public ServeTest {
+ protected:
+  std::string WriteBanks(const std::string& text) {
+    const std::string path = dir_.file("banks.json");
+    std::ofstream(path) << text;
+    return path;
+  }
+};
+
+TEST_F(ServeBanksTest, ABanksFileNamingAnUnknownCompartmentIsRefusedWithTheName) {
+  const std::string banks = WriteBanks(
+      R"({"banks":[{"site":"HQ","bank":"A","host":"127.0.0.1","port":1502,"compartments":["1","99"]}]})");
+  const auto r = testing::Run(
+      Bin() + " serve --port 0 --data " + dir_.path().string() + " --banks " + banks, true);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, ::testing::HasSubstr("HQ/A/99 is not a compartment of the agency"));
+  const std::string bad = WriteBanks(R"({"banks":[{"site":"HQ"}]})");
+  const auto b = testing::Run(
+      Bin() + " serve --port 0 --data " + dir_.path().string() + " --banks " + bad, true);
+  EXPECT_EQ(b.exit_code, 2);
+  EXPECT_THAT(b.out, ::testing::HasSubstr("banks[0].bank: missing"));
+}
+
+TEST_F(ServeBanksTest, ABankThatDoesNotAnswerFailsSecureAndTheSignOutIsAbandoned) {
+  // An item officer 1001 may take, and its compartment: "  take SERIAL (TYPE) from S/B/C".
+  const auto list =
+      testing::Run(Bin() + " access list --data " + dir_.path().string() + " --badge 1001");
+  std::string serial, site, bank, compartment;
+  for (const std::string& l : list.lines()) {
+    if (l.rfind("  take ", 0) != 0) continue;
+    serial = l.substr(7, l.find(' ', 7) - 7);
+    const std::string where = l.substr(l.find(" from ") + 6);
+    site = where.substr(0, where.find('/'));
+    bank = where.substr(site.size() + 1, where.find('/', site.size() + 1) - site.size() - 1);
+    compartment = where.substr(site.size() + bank.size() + 2);
+    compartment = compartment.substr(0, compartment.find(','));
+    break;
+  }
+  ASSERT_FALSE(serial.empty()) << list.out;
+  // Port 1 on loopback: nothing listens there, so the bank is offline from the start.
+  const std::string banks = WriteBanks(json{{"banks",
+                                             {{{"site", site},
+                                               {"bank", bank},
+                                               {"host", "127.0.0.1"},
+                                               {"port", 1},
+                                               {"compartments", {compartment}}}}}}
+                                           .dump());
+  server_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
+      Bin(), "serve", "--data", dir_.path().string(), "--port", "0", "--banks", banks});
+  auto line = server_->LineStartingWith("serving http://127.0.0.1:", std::chrono::seconds(30));
+  ASSERT_TRUE(line);
+  const uint16_t port = PortOf(line->substr(0, line->size() - 1));
+  HttpClient officer(port);
+  Login(officer, "1001", site);
+  const auto r = officer.Post("/api/v1/terminal/signout", json{{"serial", serial}}.dump());
+  EXPECT_EQ(r.status, 503) << r.body;  // the controller cannot be reached: nothing opened
+  const auto after = json::parse(officer.Get("/api/v1/terminal/items").body);
+  bool still_offered = false;
+  for (const json& i : after["allowed"]) still_offered = still_offered || i["serial"] == serial;
+  EXPECT_TRUE(still_offered) << "the abandoned sign-out left the item unavailable";
+  EXPECT_EQ(server_->Stop(SIGTERM, std::chrono::seconds(10)), 0);
 }
 
 }  // namespace
