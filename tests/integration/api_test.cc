@@ -448,6 +448,87 @@ TEST_F(ApiTest, AStreamResumesAfterLastEventId) {
   EXPECT_THAT(ErrorMessage(bad), ::testing::HasSubstr("Last-Event-ID"));
 }
 
+// ---- every role × every endpoint ----------------------------------------------------------------
+
+TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
+  // Who calls: a terminal session of each role at HQ, and nobody.
+  const std::vector<std::pair<std::string, std::string>> callers = {
+      {"officer", "1001"}, {"supervisor", "2001"}, {"armorer", "3001"},  {"admin", "5001"},
+      {"auditor", "6001"}, {"emergency", "7001"},  {"evidence", "8001"}, {"nobody", ""},
+  };
+  struct Call {
+    std::string method, target, body;
+    // status per caller, in the order of `callers`
+    std::vector<int> expected;
+  };
+  // Bodies that reach the handler but change nothing lasting: N-1 is at NORTH (no HQ terminal may
+  // take it), nobody holds R-1, and the logins' bodies are incomplete.
+  const std::map<std::string, Call> calls = {
+      {"GET /healthz", {"GET", "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}}},
+      {"POST /api/v1/terminal/login",
+       {"POST", "/api/v1/terminal/login", "{}", {400, 400, 400, 400, 400, 400, 400, 400}}},
+      {"GET /api/v1/terminal/items",
+       {"GET", "/api/v1/terminal/items", "", {200, 200, 200, 200, 200, 200, 200, 401}}},
+      {"POST /api/v1/terminal/signout",
+       {"POST",
+        "/api/v1/terminal/signout",
+        R"({"serial":"N-1"})",
+        {403, 403, 403, 403, 403, 403, 403, 401}}},
+      {"POST /api/v1/terminal/return",
+       {"POST",
+        "/api/v1/terminal/return",
+        R"({"serial":"R-1"})",
+        {403, 403, 403, 403, 403, 403, 403, 401}}},
+      {"POST /api/v1/terminal/problem",
+       {"POST",
+        "/api/v1/terminal/problem",
+        R"({"serial":"N-1","description":"x"})",
+        {403, 403, 200, 403, 403, 403, 403, 401}}},  // armorers (all sites) may report
+      {"POST /api/v1/staff/login",
+       {"POST", "/api/v1/staff/login", "{}", {400, 400, 400, 400, 400, 400, 400, 400}}},
+      {"GET /api/v1/me", {"GET", "/api/v1/me", "", {200, 200, 200, 200, 200, 200, 200, 401}}},
+      {"GET /api/v1/items/{serial}",
+       {"GET", "/api/v1/items/R-1", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
+      {"GET /api/v1/custody",
+       {"GET", "/api/v1/custody", "", {403, 200, 200, 200, 200, 403, 403, 401}}},
+      {"GET /api/v1/ledger/status",
+       {"GET", "/api/v1/ledger/status", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
+      // Last for each caller: they end the session.
+      {"POST /api/v1/staff/logout",
+       {"POST", "/api/v1/staff/logout", "{}", {200, 200, 200, 200, 200, 200, 200, 401}}},
+      {"POST /api/v1/terminal/logout",
+       {"POST", "/api/v1/terminal/logout", "{}", {200, 200, 200, 200, 200, 200, 200, 401}}},
+  };
+  // Every route has its row (a new route must be added here with its expectations).
+  for (const api::Route& r : api::Routes()) {
+    const std::string key = std::string(r.method) + " " + std::string(r.pattern);
+    if (key == "GET /api/v1/events") continue;  // a stream: checked below
+    EXPECT_TRUE(calls.count(key)) << key << " has no row in the matrix";
+  }
+  for (size_t k = 0; k < callers.size(); ++k) {
+    const auto& [role, badge] = callers[k];
+    auto run = [&](const std::string& key, HttpClient& c) {
+      const Call& call = calls.at(key);
+      const HttpResult r =
+          call.method == "GET" ? c.Get(call.target) : c.Post(call.target, call.body);
+      EXPECT_EQ(r.status, call.expected[k]) << role << " " << key << ": " << r.body;
+    };
+    // Fresh session for the two logouts, which end it.
+    HttpClient c = badge.empty() ? Client() : As(badge);
+    for (const auto& [key, call] : calls) {
+      if (key.find("logout") == std::string::npos) run(key, c);
+    }
+    int status = 0;
+    c.ReadEvents(
+        "/api/v1/events", {}, [](const auto&) { return false; }, std::chrono::milliseconds(200),
+        &status);
+    EXPECT_EQ(status, badge.empty() ? 401 : 200) << role << " GET /api/v1/events";
+    run("POST /api/v1/staff/logout", c);
+    HttpClient again = badge.empty() ? Client() : As(badge);
+    run("POST /api/v1/terminal/logout", again);
+  }
+}
+
 // ---- the dashboard: password + one-time code, a cookie and a CSRF token -------------------------
 
 class StaffApiTest : public ApiTest {
