@@ -188,6 +188,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve_args.address, "Address to listen on (loopback)")
       ->capture_default_str();
   serve_cmd->add_option("--port", serve_args.port, "Port (0: a free one)")->capture_default_str();
+  serve_cmd->add_flag("--tls", serve_args.tls,
+                      "HTTPS with DIR/tls.crt and tls.key (a self-signed pair is made on first "
+                      "start); always on for an address other than loopback");
   serve_cmd->add_flag("--simulate", serve_args.simulate,
                       "Simulate every locker bank of the agency on loopback");
   serve_cmd->add_option("--banks", serve_args.banks_file,

@@ -23,6 +23,7 @@
 #include "store/argon2_pins.h"
 #include "store/files.h"
 #include "store/sqlite/sqlite_credential_vault.h"
+#include "store/tls_certificate.h"
 #include "store/totp.h"
 #include "store/tzdb_zones.h"
 
@@ -78,11 +79,8 @@ bool IsLoopback(const std::string& address) {
 }  // namespace
 
 int RunServe(const ServeArgs& args) {
-  if (!IsLoopback(args.address)) {
-    return Fail(core::FailedPreconditionError(
-        "plain HTTP is served only on loopback (127.0.0.1 or ::1); TLS for other addresses is not "
-        "built yet"));
-  }
+  // Plain HTTP only for development on this machine; anything reachable from elsewhere is HTTPS.
+  const bool tls = args.tls || !IsLoopback(args.address);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -195,6 +193,18 @@ int RunServe(const ServeArgs& args) {
   api::ServerOptions server_options;
   server_options.address = args.address;
   server_options.port = args.port;
+  std::string fingerprint;
+  if (tls) {
+    auto material = store::LoadOrCreateTlsCertificate(args.data);
+    if (!material) return Fail(material.error().Annotate("TLS certificate"));
+    if (material->created) {
+      log("made a self-signed TLS certificate in " + args.data +
+          "/tls.crt (replace tls.crt and tls.key with your own to use another)");
+    }
+    server_options.tls_certificate_pem = material->certificate_pem;
+    server_options.tls_key_pem = material->key_pem;
+    fingerprint = material->fingerprint;
+  }
   auto server = api::HttpServer::Start(server_options,
                                        [&api](const api::HttpRequest& r) { return api.Handle(r); });
   if (!server) return Fail(server.error());
@@ -216,7 +226,9 @@ int RunServe(const ServeArgs& args) {
 
   {
     std::lock_guard l(log_mu);
-    std::cout << "serving http://" << args.address << ":" << raw_server->port() << "/" << std::endl;
+    std::cout << "serving " << (tls ? "https" : "http") << "://" << args.address << ":"
+              << raw_server->port() << "/" << std::endl;
+    if (tls) std::cout << "certificate sha256 " << fingerprint << std::endl;
     if (control) std::cout << "control 127.0.0.1:" << control->port() << std::endl;
     std::cerr << "data: " << args.data << " (" << (*dir)->ledger->size() << " events); lockers: "
               << (sim ? std::to_string(sim->banks().size()) + " simulated banks" +

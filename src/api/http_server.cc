@@ -4,9 +4,12 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace custodian::api {
@@ -14,7 +17,9 @@ namespace custodian::api {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -97,6 +102,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   ServerOptions options;
   Handler handler;
   asio::io_context ioc;
+  std::optional<ssl::context> tls;  // set: HTTPS only
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
@@ -126,8 +132,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         continue;  // e.g. too many open files: keep serving the others
       }
       auto strand = asio::make_strand(ioc);
-      asio::co_spawn(strand, Connection(beast::tcp_stream(std::move(socket)), strand),
-                     asio::detached);
+      if (tls) {
+        asio::co_spawn(strand, TlsConnection(std::move(socket), strand), asio::detached);
+      } else {
+        asio::co_spawn(strand, Connection(beast::tcp_stream(std::move(socket)), strand),
+                       asio::detached);
+      }
     }
   }
 
@@ -147,15 +157,38 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     for (const auto& [name, value] : r.headers) res.insert(name, value);
   }
 
-  asio::awaitable<void> Connection(beast::tcp_stream stream,
-                                   asio::strand<asio::io_context::executor_type> strand) {
+  // TLS: the handshake within the request timeout, then the same exchange as plain HTTP, then
+  // close_notify.
+  asio::awaitable<void> TlsConnection(tcp::socket socket,
+                                      asio::strand<asio::io_context::executor_type> strand) {
+    TlsStream stream(beast::tcp_stream(std::move(socket)), *tls);
+    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+    beast::error_code ec;
+    co_await stream.async_handshake(ssl::stream_base::server,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;  // not TLS, or too slow: nothing to answer
+    co_await Connection(std::move(stream), strand);
+  }
+
+  static void Shutdown(beast::tcp_stream& stream) {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  asio::awaitable<void> Shutdown(TlsStream& stream) {
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+    beast::error_code ignored;
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+
+  template <typename S>
+  asio::awaitable<void> Connection(S stream, asio::strand<asio::io_context::executor_type> strand) {
     beast::flat_buffer buffer;
     for (;;) {
       if (stopping) break;
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(options.header_limit));
       parser.body_limit(options.body_limit);
-      stream.expires_after(options.request_timeout);
+      beast::get_lowest_layer(stream).expires_after(options.request_timeout);
       beast::error_code ec;
       co_await http::async_read(stream, buffer, parser,
                                 asio::redirect_error(asio::use_awaitable, ec));
@@ -182,7 +215,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         res.body() = bad.body;
         res.keep_alive(false);
         res.prepare_payload();
-        stream.expires_after(options.request_timeout);
+        beast::get_lowest_layer(stream).expires_after(options.request_timeout);
         co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
         break;
       }
@@ -190,7 +223,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       ++in_flight;
       HttpRequest in = Convert(req);
       beast::error_code peer_ec;
-      const auto endpoint = stream.socket().remote_endpoint(peer_ec);
+      const auto endpoint = beast::get_lowest_layer(stream).socket().remote_endpoint(peer_ec);
       if (!peer_ec) in.peer = endpoint.address().to_string();
       HttpResponse out;
       if (core::Status t =
@@ -215,24 +248,27 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       res.body() = std::move(out.body);
       res.keep_alive(req.keep_alive() && !stopping);
       res.prepare_payload();
-      stream.expires_after(options.request_timeout);
+      beast::get_lowest_layer(stream).expires_after(options.request_timeout);
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       --in_flight;
       if (ec || !res.keep_alive()) break;
     }
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (std::is_same_v<S, TlsStream>) {
+      co_await Shutdown(stream);
+    } else {
+      Shutdown(stream);
+    }
   }
 
-  asio::awaitable<void> Stream(beast::tcp_stream& stream,
-                               asio::strand<asio::io_context::executor_type> strand,
+  template <typename S>
+  asio::awaitable<void> Stream(S& stream, asio::strand<asio::io_context::executor_type> strand,
                                unsigned version, HttpResponse& out) {
     http::response<http::empty_body> res{static_cast<http::status>(out.status), version};
     Decorate(res, out);
     res.keep_alive(false);  // the stream ends with the connection
     beast::error_code ec;
     http::response_serializer<http::empty_body> sr{res};
-    stream.expires_after(options.request_timeout);
+    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
     co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     auto waiter = std::make_shared<Waiter>(strand);
@@ -256,7 +292,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       }
       waiter->notified = false;
       if (text->empty()) continue;
-      stream.expires_after(options.request_timeout);
+      beast::get_lowest_layer(stream).expires_after(options.request_timeout);
       co_await asio::async_write(stream, asio::buffer(*text),
                                  asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
@@ -295,6 +331,20 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions option
   if (ec) {
     return core::InvalidArgumentError("\"" + impl->options.address +
                                       "\" is not an IP address to listen on");
+  }
+  if (!impl->options.tls_certificate_pem.empty()) {
+    impl->tls.emplace(ssl::context::tls_server);
+    impl->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                           ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    impl->tls->use_certificate_chain(asio::buffer(impl->options.tls_certificate_pem), ec);
+    if (!ec) {
+      impl->tls->use_private_key(asio::buffer(impl->options.tls_key_pem), ssl::context::pem, ec);
+    }
+    if (ec) {
+      return core::InvalidArgumentError("the TLS certificate or key cannot be used: " +
+                                        ec.message());
+    }
   }
   const tcp::endpoint endpoint{address, impl->options.port};
   impl->acceptor.open(endpoint.protocol(), ec);

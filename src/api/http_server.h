@@ -4,6 +4,9 @@
 // (keep-alive when the client asks for it). A response with a stream is served as
 // text/event-stream until the stream ends, the client leaves or the server stops.
 //
+// With a certificate and key in the options, it speaks only HTTPS (TLS 1.2+, OpenSSL through
+// Asio); a client that does not complete the handshake within request_timeout is dropped.
+//
 // Hardening at the transport: a request's header is limited (431), its body too (413), and the
 // whole request must arrive within request_timeout of the previous answer (or of connecting):
 // a slow or idle client is dropped. Malformed HTTP gets a 400 with a sentence and the connection
@@ -37,6 +40,9 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds heartbeat{15'000};  // an SSE comment line when nothing happened
   std::chrono::milliseconds grace{5'000};       // Stop(): how long in-flight requests may take
+  // Set both (PEM): HTTPS only — TLS 1.2 or later — on this listener.
+  std::string tls_certificate_pem;
+  std::string tls_key_pem;
 };
 
 // Parses one complete HTTP/1.1 request from `bytes` with the same Beast parser, limits and

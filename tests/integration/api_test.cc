@@ -18,11 +18,13 @@
 #include "app/custody_desk.h"
 #include "store/argon2_pins.h"
 #include "store/sqlite/sqlite_credential_vault.h"
+#include "store/tls_certificate.h"
 #include "store/totp.h"
 #include "store/tzdb_zones.h"
 #include "testing/fake_locker_controller.h"
 #include "testing/http_client.h"
 #include "testing/ledger_fixture.h"
+#include "testing/temp_dir.h"
 
 namespace custodian {
 namespace {
@@ -640,6 +642,73 @@ TEST_F(StaffApiTest, OnlyStaffCanBeEnrolledAndPasswordsHave12Characters) {
             core::StatusCode::kFailedPrecondition);
   EXPECT_EQ(staff_->Enroll("admin:test", "2001", "short").error().message(),
             "the password must have at least 12 characters");
+}
+
+// ---- TLS ----------------------------------------------------------------------------------------
+
+class TlsApiTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    auto m = store::LoadOrCreateTlsCertificate(f_.dir().path());
+    ASSERT_TRUE(m) << m.error().ToString();
+    material_ = *m;
+    api::ServerOptions o;
+    o.tls_certificate_pem = material_.certificate_pem;
+    o.tls_key_pem = material_.key_pem;
+    o.request_timeout = std::chrono::milliseconds(1000);
+    Start(o);
+  }
+  store::TlsMaterial material_;
+};
+
+TEST_F(TlsApiTest, HttpsWorksWithTheGeneratedCertificateForLocalhostAnd127001) {
+  for (const char* host : {"localhost", "127.0.0.1"}) {
+    HttpClient c = Client();
+    c.UseTls(material_.certificate_pem, host);
+    const HttpResult r = c.Get("/healthz");
+    EXPECT_EQ(r.status, 200) << host << ": " << r.error;
+  }
+  // A staff login over HTTPS: the Secure cookie is what the browser will keep.
+  HttpClient c = Client();
+  c.UseTls(material_.certificate_pem);
+  const HttpResult login = c.Post(
+      "/api/v1/staff/login",
+      json{{"badge", "2001"},
+           {"password", kPassword},
+           {"code", *store::Totp::CodeAt(kSecret, store::Totp::StepOf(f_.clock().NowMicros()))}}
+          .dump());
+  EXPECT_EQ(login.status, 200) << login.body << login.error;
+}
+
+TEST_F(TlsApiTest, PlainHttpOnTheHttpsPortGetsNoAnswerAndOthersAreStillServed) {
+  EXPECT_EQ(Client().Get("/healthz").status, 0);  // not TLS: dropped without an answer
+  HttpClient c = Client();
+  c.UseTls(material_.certificate_pem);
+  EXPECT_EQ(c.Get("/healthz").status, 200);
+}
+
+TEST_F(TlsApiTest, AClientThatTrustsAnotherCertificateRefusesTheConnection) {
+  testing::TempDir other;
+  auto stranger = store::LoadOrCreateTlsCertificate(other.path());
+  ASSERT_TRUE(stranger);
+  HttpClient c = Client();
+  c.UseTls(stranger->certificate_pem);
+  const HttpResult r = c.Get("/healthz");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_THAT(r.error, ::testing::HasSubstr("certificate verify failed"));
+}
+
+TEST_F(TlsApiTest, TheCertificateIsMadeOnceAndItsKeyIsOwnerOnly) {
+  EXPECT_TRUE(material_.created);
+  auto again = store::LoadOrCreateTlsCertificate(f_.dir().path());
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->fingerprint, material_.fingerprint);
+  EXPECT_EQ(again->key_pem, material_.key_pem);
+  EXPECT_EQ(material_.fingerprint.size(), 32u * 3 - 1);  // "AB:CD:…" over 32 bytes
+  const auto perms = std::filesystem::status(f_.dir().path() / "tls.key").permissions();
+  EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
 }
 
 // ---- the transport ----------------------------------------------------------------------------

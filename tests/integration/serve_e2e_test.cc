@@ -147,11 +147,23 @@ TEST_F(ServeTest, ASignOutAtTheTerminalOpensTheSimulatedDoorAndCustodyShowsLive)
   EXPECT_EQ(server_->Stop(SIGTERM, std::chrono::seconds(10)), 0);
 }
 
-TEST_F(ServeTest, PlainHttpIsServedOnlyOnLoopback) {
-  const auto r = testing::Run(
-      Bin() + " serve --data " + dir_.path().string() + " --listen 0.0.0.0 --port 0", true);
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.out, ::testing::HasSubstr("plain HTTP is served only on loopback"));
+TEST_F(ServeTest, OffLoopbackItServesHttpsWithASelfSignedCertificateMadeOnFirstStart) {
+  server_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
+      Bin(), "serve", "--data", dir_.path().string(), "--listen", "0.0.0.0", "--port", "0"});
+  auto line = server_->LineStartingWith("serving https://0.0.0.0:", std::chrono::seconds(30));
+  ASSERT_TRUE(line) << "off loopback, the server must serve HTTPS";
+  auto fingerprint = server_->LineStartingWith("certificate sha256 ", std::chrono::seconds(5));
+  ASSERT_TRUE(fingerprint);
+  EXPECT_EQ(fingerprint->size(), std::string("certificate sha256 ").size() + 95);
+  const uint16_t port = PortOf(line->substr(0, line->size() - 1));
+  std::ifstream in(dir_.file("tls.crt"));
+  const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_NE(pem.find("BEGIN CERTIFICATE"), std::string::npos);
+  HttpClient c(port);
+  c.UseTls(pem, "127.0.0.1");
+  EXPECT_EQ(c.Get("/healthz").status, 200);
+  EXPECT_EQ(HttpClient(port).Get("/healthz").status, 0);  // no plain HTTP there
+  EXPECT_EQ(server_->Stop(SIGTERM, std::chrono::seconds(10)), 0);
 }
 
 }  // namespace

@@ -8,8 +8,11 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/rfc2818_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -74,9 +77,35 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
   HttpResult out;
   try {
     asio::io_context ioc;
+    if (!tls_ca_.empty()) {
+      asio::ssl::context ctx(asio::ssl::context::tls_client);
+      ctx.add_certificate_authority(asio::buffer(tls_ca_));
+      ctx.set_verify_mode(asio::ssl::verify_peer);
+      beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+      stream.set_verify_callback(asio::ssl::rfc2818_verification(tls_host_));
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(20));
+      beast::get_lowest_layer(stream).connect(
+          asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+      stream.handshake(asio::ssl::stream_base::client);
+      return Exchange(stream, method, target, body, headers);
+    }
     beast::tcp_stream stream(ioc);
     stream.expires_after(std::chrono::seconds(20));
     stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    return Exchange(stream, method, target, body, headers);
+  } catch (const std::exception& e) {
+    out.status = 0;
+    out.error = e.what();
+  }
+  return out;
+}
+
+template <typename Stream>
+HttpResult HttpClient::Exchange(Stream& stream, const std::string& method,
+                                const std::string& target, const std::string& body,
+                                const std::map<std::string, std::string>& headers) const {
+  HttpResult out;
+  {
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
     if (!token_.empty() && headers.count("Authorization") == 0) {
@@ -98,9 +127,6 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       out.headers[name] = std::string(f.value());
     }
-  } catch (const std::exception& e) {
-    out.status = 0;
-    out.error = e.what();
   }
   return out;
 }

@@ -30,6 +30,12 @@ class HttpClient {
  public:
   explicit HttpClient(uint16_t port) : port_(port) {}
   void SetToken(std::string token) { token_ = std::move(token); }
+  // Speak HTTPS to the server, trusting only this certificate (PEM) and checking that it names
+  // `host` (Get/Post/Send; the raw and event-stream helpers stay plain).
+  void UseTls(std::string certificate_pem, std::string host = "localhost") {
+    tls_ca_ = std::move(certificate_pem);
+    tls_host_ = std::move(host);
+  }
 
   HttpResult Get(const std::string& target, std::map<std::string, std::string> headers = {}) const;
   HttpResult Post(const std::string& target, const std::string& json_body,
@@ -51,8 +57,14 @@ class HttpClient {
   uint16_t port() const { return port_; }
 
  private:
+  template <typename Stream>
+  HttpResult Exchange(Stream& stream, const std::string& method, const std::string& target,
+                      const std::string& body,
+                      const std::map<std::string, std::string>& headers) const;
   uint16_t port_;
   std::string token_;
+  std::string tls_ca_;
+  std::string tls_host_;
 };
 
 // A stream opened in the background that keeps every event that arrives until destroyed.
