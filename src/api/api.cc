@@ -214,6 +214,21 @@ struct Api::Impl {
   app::CustodyDesk::ZoneLookup zones;
   ApiOptions options;
   SessionTable sessions;
+  RateLimiter by_address;
+  RateLimiter by_badge;
+
+  // Whether a login attempt for `badge` from the request's address may go on; the 429 otherwise.
+  std::optional<HttpResponse> LoginThrottled(const HttpRequest& r, const std::string& badge) {
+    int retry = 0;
+    const bool ok =
+        by_badge.Allow("badge:" + badge, &retry) && by_address.Allow("addr:" + r.peer, &retry);
+    if (ok) return std::nullopt;
+    HttpResponse out =
+        Error(429, "too_many_requests",
+              "too many login attempts: try again in " + std::to_string(retry) + " s");
+    out.headers.emplace_back("Retry-After", std::to_string(retry));
+    return out;
+  }
 
   Impl(app::Agency& a, app::CustodyDesk& d, app::StaffLogins& st, ledger::Ledger& l,
        ledger::LedgerStore& s, const core::Clock& c, app::CustodyDesk::ZoneLookup z, ApiOptions o)
@@ -225,7 +240,9 @@ struct Api::Impl {
         clock(c),
         zones(std::move(z)),
         options(o),
-        sessions(c, o.sessions) {}
+        sessions(c, o.sessions),
+        by_address(c, o.logins_per_address),
+        by_badge(c, o.logins_per_badge) {}
 
   // The request as an authenticated caller.
   struct Caller {
@@ -395,6 +412,7 @@ struct Api::Impl {
     if (!password) return FromStatus(password.error());
     auto code = StringField(*body, "code", true, 16);
     if (!code) return FromStatus(code.error());
+    if (auto throttled = LoginThrottled(r, *badge)) return *throttled;
     auto login = staff.Authenticate(*badge, *password, *code);
     if (!login) return FromStatus(login.error());
     if (!login->session) {
@@ -431,6 +449,7 @@ struct Api::Impl {
     if (!pin) return FromStatus(pin.error());
     auto site = StringField(*body, "site", true, 64);
     if (!site) return FromStatus(site.error());
+    if (auto throttled = LoginThrottled(r, *badge)) return *throttled;
     auto login = desk.Authenticate(*badge, *pin, *site);
     if (!login) return FromStatus(login.error());
     if (!login->session) {

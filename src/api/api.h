@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "api/http.h"
+#include "api/rate_limiter.h"
 #include "api/sessions.h"
 #include "app/agency.h"
 #include "app/custody_desk.h"
@@ -58,6 +59,10 @@ const std::vector<Route>& Routes();
 
 struct ApiOptions {
   SessionTable::Limits sessions;
+  // Login attempts (terminal and dashboard): per client address, and per badge. Beyond them: 429
+  // with Retry-After, before any PIN or password is checked.
+  RateLimiter::Limits logins_per_address{30, 30, 100'000};
+  RateLimiter::Limits logins_per_badge{10, 10, 100'000};
   size_t max_events_per_poll = 500;  // an event stream sends at most this many at once
 };
 

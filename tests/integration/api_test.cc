@@ -119,7 +119,7 @@ class ApiTest : public ::testing::Test {
       ASSERT_TRUE(staff_->Enroll("admin:test", badge, kPassword, kSecret));
     }
     api_ = std::make_unique<api::Api>(*agency_, *desk_, *staff_, f_.ledger(), f_.store(),
-                                      f_.clock(), zones, api::ApiOptions{});
+                                      f_.clock(), zones, api_options_);
     auto s = api::HttpServer::Start(options,
                                     [this](const api::HttpRequest& r) { return api_->Handle(r); });
     ASSERT_TRUE(s) << s.error().ToString();
@@ -185,6 +185,7 @@ class ApiTest : public ::testing::Test {
   store::Totp totp_;
   std::unique_ptr<app::StaffLogins> staff_;
   std::unique_ptr<api::Api> api_;
+  api::ApiOptions api_options_;
   std::unique_ptr<api::HttpServer> server_;
 };
 
@@ -709,6 +710,47 @@ TEST_F(TlsApiTest, TheCertificateIsMadeOnceAndItsKeyIsOwnerOnly) {
   const auto perms = std::filesystem::status(f_.dir().path() / "tls.key").permissions();
   EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
             std::filesystem::perms::none);
+}
+
+// ---- login rate limits ------------------------------------------------------------------------
+
+class RateLimitTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    api_options_.logins_per_address = {6, 4, 1000};  // 4 at once, then one every 10 s
+    api_options_.logins_per_badge = {6, 2, 1000};
+    Start({});
+  }
+  HttpResult TerminalLogin(const std::string& badge, const std::string& pin) {
+    return Client().Post("/api/v1/terminal/login",
+                         json{{"badge", badge}, {"pin", pin}, {"site", "HQ"}}.dump());
+  }
+};
+
+TEST_F(RateLimitTest, ABadgeTriedTooOftenIs429WithRetryAfterAndNothingIsChecked) {
+  EXPECT_EQ(TerminalLogin("1001", "0000").status, 401);
+  EXPECT_EQ(TerminalLogin("1001", "0000").status, 401);
+  const uint64_t before = f_.ledger().size();
+  const HttpResult third = TerminalLogin("1001", "10019");  // even the right PIN: not checked
+  EXPECT_EQ(third.status, 429);
+  EXPECT_EQ(third.headers.at("retry-after"), "10");
+  EXPECT_EQ(ErrorMessage(third), "too many login attempts: try again in 10 s");
+  EXPECT_EQ(f_.ledger().size(), before);  // no PIN was checked, so nothing happened to record
+  EXPECT_EQ(TerminalLogin("1002", "10029").status, 200);  // another badge: fine
+  f_.clock().Advance(10 * kSecond);
+  EXPECT_EQ(TerminalLogin("1001", "10019").status, 200);
+}
+
+TEST_F(RateLimitTest, OneAddressTryingManyBadgesIsThrottledToo) {
+  EXPECT_EQ(TerminalLogin("1001", "10019").status, 200);
+  EXPECT_EQ(TerminalLogin("1002", "10029").status, 200);
+  EXPECT_EQ(TerminalLogin("2001", "20019").status, 200);
+  EXPECT_EQ(TerminalLogin("3001", "30019").status, 200);
+  EXPECT_EQ(TerminalLogin("5001", "50019").status, 429);  // the address's 5th within seconds
+  const HttpResult staff =
+      Client().Post("/api/v1/staff/login",
+                    json{{"badge", "6001"}, {"password", kPassword}, {"code", "000000"}}.dump());
+  EXPECT_EQ(staff.status, 429);  // the dashboard's logins count for the same address
 }
 
 // ---- the transport ----------------------------------------------------------------------------
