@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <tuple>
 
 #include "app/event_codec.h"
+#include "core/csv.h"
 #include "ledger/record.h"
 #include "policy/policy.h"
 
@@ -197,6 +200,8 @@ const std::vector<Route>& Routes() {
        "Where an item is, or who holds it since when"},
       {"GET", "/api/v1/custody", Access::kStaff, kBoardRoles,
        "The custody board: items out, overdue first"},
+      {"GET", "/api/v1/audit", Access::kStaff, {Role::kSupervisor, Role::kAdmin, Role::kAuditor},
+       "Audit search: events by kind, person, item and day, newest first; CSV with format=csv"},
       {"GET", "/api/v1/ledger/status", Access::kStaff,
        {Role::kSupervisor, Role::kAdmin, Role::kAuditor}, "The ledger's size and root"},
   };
@@ -372,6 +377,7 @@ struct Api::Impl {
     if (p == "/api/v1/items/{serial}") return Item(caller->session, params["serial"]);
     if (p == "/api/v1/custody") return Board(caller->session);
     if (p == "/api/v1/ledger/status") return LedgerStatus();
+    if (p == "/api/v1/audit") return Audit(r, *caller);
     return Error(500, "internal", "route without a handler: " + std::string(p));
   }
 
@@ -609,6 +615,7 @@ struct Api::Impl {
   }
 
   HttpResponse Events(const HttpRequest& r, const Caller& caller);
+  HttpResponse Audit(const HttpRequest& r, const Caller& caller);
 };
 
 namespace {
@@ -638,6 +645,51 @@ void Collect(const json& j, const domain::State& s, std::set<std::string>& sites
   }
 }
 
+// Which ledger events a person may see: those that name them (or that they caused); for staff
+// roles, also those about their sites (every site for "*"), and for admins and auditors those
+// about no site at all (people, types).
+class Viewer {
+ public:
+  Viewer(const domain::State& s, const std::string& badge) : state_(s), badge_(badge) {
+    me_ = s.FindPerson(badge);
+    if (me_ == nullptr) return;
+    for (Role r : kStaffRoles) staff_ = staff_ || me_->person.roles.count(r) > 0;
+    agency_wide_ =
+        me_->person.roles.count(Role::kAdmin) > 0 || me_->person.roles.count(Role::kAuditor) > 0;
+  }
+  // The event as JSON (index, time, actor, kind, payload) if visible.
+  std::optional<json> See(uint64_t index, const ledger::EventView& e) const {
+    if (me_ == nullptr) return std::nullopt;
+    json payload = json::parse(e.payload, nullptr, false);
+    if (payload.is_discarded()) payload = json::object();
+    std::set<std::string> sites, badges;
+    Collect(payload, state_, sites, badges);
+    bool visible = badges.count(badge_) > 0 || e.actor == "person:" + badge_;
+    if (!visible && staff_) {
+      if (me_->person.all_sites) {
+        visible = true;
+      } else if (sites.empty()) {
+        visible = agency_wide_;
+      } else {
+        for (const std::string& site : sites) visible = visible || me_->person.sites.count(site);
+      }
+    }
+    if (!visible) return std::nullopt;
+    return json{{"index", index},
+                {"time", core::FormatUtcMicros(e.time_us)},
+                {"actor", e.actor},
+                {"kind", e.kind},
+                {"payload", payload}};
+  }
+
+ private:
+  const domain::State& state_;
+  const std::string& badge_;
+  const domain::PersonState* me_ = nullptr;
+  bool staff_ = false;
+  bool agency_wide_ = false;
+};
+
 class LedgerStream final : public EventStream {
  public:
   LedgerStream(Api::Impl& api, std::string token, std::string badge, uint64_t cursor)
@@ -650,37 +702,14 @@ class LedgerStream final : public EventStream {
     const uint64_t end = std::min<uint64_t>(size, cursor_ + api_.options.max_events_per_poll);
     std::string out;
     api_.agency.Read([&](const domain::State& s) {
-      const domain::PersonState* me = s.FindPerson(badge_);
-      if (me == nullptr) return;
-      bool staff = false;
-      for (Role r : kStaffRoles) staff = staff || me->person.roles.count(r) > 0;
-      const bool agency_wide =
-          me->person.roles.count(Role::kAdmin) > 0 || me->person.roles.count(Role::kAuditor) > 0;
+      const Viewer viewer(s, badge_);
       (void)api_.store.ScanEvents(cursor_, end, [&](uint64_t index, core::ByteSpan record) {
         auto e = ledger::ParseEvent(record);
         if (!e) return true;
-        json payload = json::parse(e->payload, nullptr, false);
-        if (payload.is_discarded()) payload = json::object();
-        std::set<std::string> sites, badges;
-        Collect(payload, s, sites, badges);
-        bool visible = badges.count(badge_) > 0 || e->actor == "person:" + badge_;
-        if (!visible && staff) {
-          if (me->person.all_sites) {
-            visible = true;
-          } else if (sites.empty()) {
-            visible = agency_wide;
-          } else {
-            for (const std::string& site : sites) visible = visible || me->person.sites.count(site);
-          }
-        }
-        if (!visible) return true;
-        const json data{{"index", index},
-                        {"time", core::FormatUtcMicros(e->time_us)},
-                        {"actor", e->actor},
-                        {"kind", e->kind},
-                        {"payload", payload}};
+        const std::optional<json> data = viewer.See(index, *e);
+        if (!data) return true;
         out += "id: " + std::to_string(index) + "\nevent: " + std::string(e->kind) +
-               "\ndata: " + data.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+               "\ndata: " + data->dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
         return true;
       });
     });
@@ -719,6 +748,142 @@ HttpResponse Api::Impl::Events(const HttpRequest& r, const Caller& caller) {
   out.content_type = "text/event-stream";
   out.stream = std::make_shared<LedgerStream>(*this, caller.token, caller.session.badge(), cursor);
   return out;
+}
+
+namespace {
+
+// Whether some member `key` anywhere in j is the string `value`.
+bool HasString(const json& j, std::string_view key, const std::string& value) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == key && it->is_string() && it->get_ref<const std::string&>() == value) {
+        return true;
+      }
+      if (HasString(*it, key, value)) return true;
+    }
+  } else if (j.is_array()) {
+    for (const auto& e : j) {
+      if (HasString(e, key, value)) return true;
+    }
+  }
+  return false;
+}
+
+std::optional<uint64_t> Whole(const std::string& text) {
+  uint64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+HttpResponse Api::Impl::Audit(const HttpRequest& r, const Caller& caller) {
+  auto param = [&](const char* name) {
+    auto it = r.query.find(name);
+    return it == r.query.end() ? std::string() : it->second;
+  };
+  for (const auto& [name, value] : r.query) {
+    static const std::set<std::string> kKnown = {"kind", "badge",  "serial", "from",
+                                                 "to",   "before", "limit",  "format"};
+    if (!kKnown.count(name)) return Error(400, "invalid_argument", name + ": unknown parameter");
+  }
+  const std::string kind = param("kind"), badge = param("badge"), serial = param("serial");
+  const std::string format = param("format").empty() ? "json" : param("format");
+  if (format != "json" && format != "csv") {
+    return Error(400, "invalid_argument", "format: must be json or csv");
+  }
+  // Days in UTC, both included.
+  domain::Micros from_us = INT64_MIN, to_us = INT64_MAX;
+  for (const auto& [name, out, end_of_day] :
+       {std::tuple{"from", &from_us, false}, std::tuple{"to", &to_us, true}}) {
+    const std::string v = param(name);
+    if (v.empty()) continue;
+    auto d = domain::ParseDate(v);
+    if (!d) return Error(400, "invalid_argument", std::string(name) + ": not a date YYYY-MM-DD");
+    const int64_t day = std::chrono::sys_days(*d).time_since_epoch().count();
+    *out = (day + (end_of_day ? 1 : 0)) * 86'400'000'000LL - (end_of_day ? 1 : 0);
+  }
+  uint64_t limit = 100;
+  if (!param("limit").empty()) {
+    auto l = Whole(param("limit"));
+    if (!l || *l < 1 || *l > 1000) {
+      return Error(400, "invalid_argument", "limit: must be a whole number 1-1000");
+    }
+    limit = *l;
+  }
+  uint64_t end = ledger.size();
+  if (!param("before").empty()) {
+    auto b = Whole(param("before"));
+    if (!b) return Error(400, "invalid_argument", "before: must be an event index");
+    end = std::min(end, *b);
+  }
+  // Newest first, in chunks; at most kMaxScan events per request (the agency is read-locked while
+  // scanning), after which next_before says where to go on.
+  constexpr uint64_t kChunk = 1000, kMaxScan = 20'000;
+  json found = json::array();
+  uint64_t scanned = 0;
+  bool past_from = false;
+  agency.Read([&](const domain::State& s) {
+    const Viewer viewer(s, caller.session.badge());
+    while (end > 0 && found.size() < limit && scanned < kMaxScan && !past_from) {
+      const uint64_t start = end > kChunk ? end - kChunk : 0;
+      std::vector<std::pair<uint64_t, json>> chunk;
+      (void)store.ScanEvents(start, end, [&](uint64_t index, core::ByteSpan record) {
+        auto e = ledger::ParseEvent(record);
+        if (!e) return true;
+        if (e->time_us < from_us) {
+          chunk.emplace_back(index, nullptr);  // a marker: older than the window
+          return true;
+        }
+        if (e->time_us > to_us) return true;
+        if (!kind.empty() &&
+            !(e->kind == kind || (kind.back() == '.' && e->kind.rfind(kind, 0) == 0))) {
+          return true;
+        }
+        std::optional<json> data = viewer.See(index, *e);
+        if (!data) return true;
+        if (!badge.empty() && e->actor != "person:" + badge &&
+            !HasString((*data)["payload"], "badge", badge)) {
+          return true;
+        }
+        if (!serial.empty() && !HasString((*data)["payload"], "serial", serial)) return true;
+        chunk.emplace_back(index, std::move(*data));
+        return true;
+      });
+      scanned += end - start;
+      for (auto it = chunk.rbegin(); it != chunk.rend() && found.size() < limit; ++it) {
+        if (it->second.is_null()) {
+          past_from = true;
+          break;
+        }
+        found.push_back(it->second);
+        end = it->first;
+      }
+      if (found.size() < limit && !past_from) end = start;
+    }
+  });
+  const bool more = end > 0 && !past_from;
+  if (format == "csv") {
+    HttpResponse out;
+    out.content_type = "text/csv; charset=utf-8";
+    out.headers.emplace_back("Content-Disposition", "attachment; filename=\"custodian-audit.csv\"");
+    out.body = "index,time,actor,kind,payload\r\n";
+    for (const json& e : found) {
+      out.body +=
+          std::to_string(e["index"].get<uint64_t>()) + "," +
+          core::CsvField(e["time"].get<std::string>()) + "," +
+          core::CsvField(e["actor"].get<std::string>()) + "," +
+          core::CsvField(e["kind"].get<std::string>()) + "," +
+          core::CsvField(e["payload"].dump(-1, ' ', false, json::error_handler_t::replace)) +
+          "\r\n";
+    }
+    if (more) out.headers.emplace_back("X-Next-Before", std::to_string(end));
+    return out;
+  }
+  json body{{"events", found}};
+  body["next_before"] = more ? json(end) : json(nullptr);
+  return Json(200, body);
 }
 
 Api::Api(app::Agency& agency, app::CustodyDesk& desk, app::StaffLogins& staff,

@@ -494,6 +494,7 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
        {"GET", "/api/v1/items/R-1", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
       {"GET /api/v1/custody",
        {"GET", "/api/v1/custody", "", {403, 200, 200, 200, 200, 403, 403, 401}}},
+      {"GET /api/v1/audit", {"GET", "/api/v1/audit", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/ledger/status",
        {"GET", "/api/v1/ledger/status", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       // Last for each caller: they end the session.
@@ -710,6 +711,79 @@ TEST_F(TlsApiTest, TheCertificateIsMadeOnceAndItsKeyIsOwnerOnly) {
   const auto perms = std::filesystem::status(f_.dir().path() / "tls.key").permissions();
   EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
             std::filesystem::perms::none);
+}
+
+// ---- audit search -------------------------------------------------------------------------------
+
+TEST_F(ApiTest, AuditSearchFindsEventsByKindPersonAndItemNewestFirst) {
+  HttpClient officer = As("1001");
+  ASSERT_EQ(officer.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 200);
+  HttpClient lapsed = As("1002");
+  ASSERT_EQ(lapsed.Post("/api/v1/terminal/signout", R"({"serial":"T-7"})").status, 403);
+  HttpClient auditor = As("6001");
+
+  const json logins = Body(auditor.Get("/api/v1/audit?kind=login."))["events"];
+  ASSERT_EQ(logins.size(), 3u);  // 1001, 1002, 6001: newest first
+  EXPECT_EQ(logins[0]["payload"]["badge"], "6001");
+  EXPECT_EQ(logins[2]["payload"]["badge"], "1001");
+  EXPECT_GT(logins[0]["index"].get<uint64_t>(), logins[1]["index"].get<uint64_t>());
+
+  const json mine = Body(auditor.Get("/api/v1/audit?badge=1002"))["events"];
+  ASSERT_EQ(mine.size(), 3u);  // the denial, the login, and the person's record
+  EXPECT_EQ(mine[0]["kind"], "access.denied");
+  EXPECT_EQ(mine[1]["kind"], "login.succeeded");
+  EXPECT_EQ(mine[2]["kind"], "person.defined");
+
+  const json radio = Body(auditor.Get("/api/v1/audit?serial=R-1&kind=signout.granted"))["events"];
+  ASSERT_EQ(radio.size(), 1u);
+  EXPECT_EQ(radio[0]["actor"], "person:1001");
+
+  // Paging: one at a time, following next_before.
+  const json first = Body(auditor.Get("/api/v1/audit?kind=login.&limit=1"));
+  ASSERT_EQ(first["events"].size(), 1u);
+  const uint64_t next = first["next_before"];
+  const json second =
+      Body(auditor.Get("/api/v1/audit?kind=login.&limit=1&before=" + std::to_string(next)));
+  EXPECT_EQ(second["events"][0]["payload"]["badge"], "1002");
+
+  // Days: the fake clock stands on 24 Nov 2026.
+  EXPECT_EQ(
+      Body(auditor.Get("/api/v1/audit?kind=login.&from=2026-11-24&to=2026-11-24"))["events"].size(),
+      3u);
+  EXPECT_TRUE(Body(auditor.Get("/api/v1/audit?kind=login.&to=2026-11-23"))["events"].empty());
+}
+
+TEST_F(ApiTest, AuditSearchExportsCsvAndRefusesBadParametersByName) {
+  HttpClient auditor = As("6001");
+  const HttpResult csv = auditor.Get("/api/v1/audit?kind=login.succeeded&format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.headers.at("content-type"), "text/csv; charset=utf-8");
+  EXPECT_THAT(csv.headers.at("content-disposition"), ::testing::HasSubstr("attachment"));
+  EXPECT_THAT(csv.body, ::testing::StartsWith("index,time,actor,kind,payload\r\n"));
+  EXPECT_THAT(csv.body,
+              ::testing::HasSubstr(",terminal:HQ,login.succeeded,\"{\"\"badge\"\":\"\"6001\"\""));
+  for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{
+           {"limit=0", "limit: must be a whole number 1-1000"},
+           {"from=yesterday", "from: not a date YYYY-MM-DD"},
+           {"format=xml", "format: must be json or csv"},
+           {"colour=red", "colour: unknown parameter"},
+           {"before=-1", "before: must be an event index"}}) {
+    const HttpResult r = auditor.Get("/api/v1/audit?" + query);
+    EXPECT_EQ(r.status, 400) << query;
+    EXPECT_EQ(ErrorMessage(r), message) << query;
+  }
+}
+
+TEST_F(ApiTest, AuditSearchShowsASupervisorOnlyTheirSites) {
+  HttpClient north = As("9001", "NORTH");  // an officer at NORTH: login.succeeded about NORTH
+  (void)north;
+  HttpClient supervisor = As("2001");  // HQ only
+  const json seen = Body(supervisor.Get("/api/v1/audit?kind=login.succeeded"))["events"];
+  for (const json& e : seen) EXPECT_NE(e["payload"]["site"], "NORTH") << e.dump();
+  const json all = Body(As("6001").Get("/api/v1/audit?kind=login.succeeded"))["events"];
+  bool north_seen = false;
+  for (const json& e : all) north_seen = north_seen || e["payload"]["site"] == "NORTH";
+  EXPECT_TRUE(north_seen);
 }
 
 // ---- login rate limits ------------------------------------------------------------------------
