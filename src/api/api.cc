@@ -190,6 +190,8 @@ const std::vector<Route>& Routes() {
       {"POST", "/api/v1/terminal/signout", Access::kTerminal, {}, "Sign out an item"},
       {"POST", "/api/v1/terminal/return", Access::kTerminal, {}, "Return an item I hold"},
       {"POST", "/api/v1/terminal/problem", Access::kTerminal, {}, "Report a problem with an item"},
+      {"POST", "/api/v1/terminal/handover", Access::kTerminal, {},
+       "Hand an item I hold to a colleague logged in at the same terminal"},
       {"POST", "/api/v1/staff/login", Access::kPublic, {},
        "Badge, password and one-time code at the dashboard"},
       {"POST", "/api/v1/staff/logout", Access::kSession, {}, "End the dashboard session"},
@@ -373,6 +375,7 @@ struct Api::Impl {
     if (p == "/api/v1/terminal/signout") return SignOut(r, caller->session);
     if (p == "/api/v1/terminal/return") return Return(r, caller->session);
     if (p == "/api/v1/terminal/problem") return Problem(r, caller->session);
+    if (p == "/api/v1/terminal/handover") return Handover(r, caller->session);
     if (p == "/api/v1/events") return Events(r, *caller);
     if (p == "/api/v1/items/{serial}") return Item(caller->session, params["serial"]);
     if (p == "/api/v1/custody") return Board(caller->session);
@@ -570,6 +573,31 @@ struct Api::Impl {
     auto description = StringField(*body, "description", true, 1000);
     if (!description) return FromStatus(description.error());
     auto o = desk.ReportProblem(who, *serial, *description);
+    if (!o) return FromStatus(o.error());
+    return OutcomeResponse(*o);
+  }
+
+  HttpResponse Handover(const HttpRequest& r, const app::Session& from) {
+    auto body = ObjectBody(r);
+    if (!body) return FromStatus(body.error());
+    if (auto s = CheckFields(*body, {"serial", "receiver_token"}); !s.ok()) return FromStatus(s);
+    auto serial = StringField(*body, "serial", true);
+    if (!serial) return FromStatus(serial.error());
+    auto token = StringField(*body, "receiver_token", true, 64);
+    if (!token) return FromStatus(token.error());
+    // The receiver proves presence by logging in at the same terminal's site with their own badge
+    // and PIN; their session's token is what the giver's terminal sends.
+    const std::optional<SessionTable::Live> to = sessions.Use(*token);
+    if (!to || to->kind != SessionTable::Kind::kTerminal) {
+      return Error(400, "invalid_argument",
+                   "receiver_token: the receiver's session has ended: they must log in at this "
+                   "terminal");
+    }
+    if (to->session.site() != from.site() || to->session.badge() == from.badge()) {
+      return Error(400, "invalid_argument",
+                   "receiver_token: the receiver must be someone else, logged in at this site");
+    }
+    auto o = desk.Handover(from, to->session, *serial);
     if (!o) return FromStatus(o.error());
     return OutcomeResponse(*o);
   }

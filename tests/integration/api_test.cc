@@ -318,6 +318,43 @@ TEST_F(ApiTest, AProblemReportQuarantinesTheItem) {
   EXPECT_EQ(item["quarantine_reason"], "antenna snapped");
 }
 
+TEST_F(ApiTest, AHandoverNeedsTheReceiverLoggedInAtTheSameTerminalAndAllowedToHoldIt) {
+  HttpClient giver = As("1001");
+  ASSERT_EQ(giver.Post("/api/v1/terminal/signout", R"({"serial":"T-7"})").status, 200);
+  Door(kCewBay, false, {kCewTag});
+  Door(kCewBay, true, {});
+  ASSERT_EQ(giver.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 200);
+  Door(kRadioBay, false, {kRadioTag});
+  Door(kRadioBay, true, {});
+  const HttpResult receiver =
+      Client().Post("/api/v1/terminal/login", R"({"badge":"1002","pin":"10029","site":"HQ"})");
+  const std::string token = Body(receiver)["token"];
+  // 1002's CEW certification has expired: the policy refuses them the CEW …
+  const HttpResult refused = giver.Post("/api/v1/terminal/handover",
+                                        json{{"serial", "T-7"}, {"receiver_token", token}}.dump());
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(Body(refused)["reasons"][0]["code"], "certification_expired");
+  // … but not the radio.
+  const HttpResult handed = giver.Post("/api/v1/terminal/handover",
+                                       json{{"serial", "R-1"}, {"receiver_token", token}}.dump());
+  EXPECT_EQ(handed.status, 200) << handed.body;
+  EXPECT_EQ(Body(As("6001").Get("/api/v1/items/R-1"))["custody"]["badge"], "1002");
+  EXPECT_EQ(Body(As("6001").Get("/api/v1/items/T-7"))["custody"]["badge"], "1001");
+  // Not to oneself, and not with a made-up token.
+  const std::string own = Body(Client().Post(
+      "/api/v1/terminal/login", R"({"badge":"1001","pin":"10019","site":"HQ"})"))["token"];
+  EXPECT_EQ(giver
+                .Post("/api/v1/terminal/handover",
+                      json{{"serial", "T-7"}, {"receiver_token", own}}.dump())
+                .status,
+            400);
+  const HttpResult forged =
+      giver.Post("/api/v1/terminal/handover",
+                 json{{"serial", "T-7"}, {"receiver_token", std::string(64, 'f')}}.dump());
+  EXPECT_EQ(forged.status, 400);
+  EXPECT_THAT(ErrorMessage(forged), ::testing::HasSubstr("receiver_token"));
+}
+
 // ---- bad input: a clear 4xx, nothing changed but an event at most ------------------------------
 
 TEST_F(ApiTest, BadBodiesAreRefusedNamingTheField) {
@@ -487,6 +524,11 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
         "/api/v1/terminal/problem",
         R"({"serial":"N-1","description":"x"})",
         {403, 403, 200, 403, 403, 403, 403, 401}}},  // armorers (all sites) may report
+      {"POST /api/v1/terminal/handover",
+       {"POST",
+        "/api/v1/terminal/handover",
+        R"({"serial":"R-1","receiver_token":"x"})",
+        {400, 400, 400, 400, 400, 400, 400, 401}}},
       {"POST /api/v1/staff/login",
        {"POST", "/api/v1/staff/login", "{}", {400, 400, 400, 400, 400, 400, 400, 400}}},
       {"GET /api/v1/me", {"GET", "/api/v1/me", "", {200, 200, 200, 200, 200, 200, 200, 401}}},
