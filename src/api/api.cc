@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <tuple>
@@ -183,6 +185,7 @@ const std::vector<Route>& Routes() {
   // clang-format off
   static const std::vector<Route> routes = {
       {"GET", "/healthz", Access::kPublic, {}, "Liveness: the ledger's size"},
+      {"GET", "/metrics", Access::kPublic, {}, "Prometheus metrics (to this machine only)"},
       {"POST", "/api/v1/terminal/login", Access::kPublic, {}, "Badge and PIN at a terminal"},
       {"POST", "/api/v1/terminal/logout", Access::kSession, {}, "End the session"},
       {"GET", "/api/v1/terminal/items", Access::kTerminal, {},
@@ -302,9 +305,66 @@ struct Api::Impl {
     return site.empty() || p->person.all_sites || p->person.sites.count(std::string(site)) > 0;
   }
 
+  // Requests answered, per route (index in Routes(), or Routes().size() for no route) and status
+  // class (1xx…5xx → 0…4).
+  std::vector<std::array<std::atomic<uint64_t>, 5>> answered{Routes().size() + 1};
+
   HttpResponse Handle(const HttpRequest& r) {
-    std::map<std::string, std::string> params;
     const Route* route = nullptr;
+    HttpResponse out = Dispatch(r, route);
+    const size_t row =
+        route == nullptr ? Routes().size() : static_cast<size_t>(route - Routes().data());
+    const int cls = std::clamp(out.status / 100 - 1, 0, 4);
+    answered[row][static_cast<size_t>(cls)].fetch_add(1, std::memory_order_relaxed);
+    return out;
+  }
+
+  // Prometheus text format (version 0.0.4).
+  HttpResponse Metrics(const HttpRequest& r) {
+    if (r.peer != "127.0.0.1" && r.peer != "::1" && !r.peer.empty()) {
+      return Error(403, "forbidden", "metrics are served to this machine only (scrape locally)");
+    }
+    std::string m;
+    m += "# HELP custodian_http_requests_total Requests answered, by route and status class.\n";
+    m += "# TYPE custodian_http_requests_total counter\n";
+    for (size_t i = 0; i <= Routes().size(); ++i) {
+      const std::string route = i < Routes().size() ? std::string(Routes()[i].method) + " " +
+                                                          std::string(Routes()[i].pattern)
+                                                    : "none";
+      for (size_t c = 0; c < 5; ++c) {
+        const uint64_t n = answered[i][c].load(std::memory_order_relaxed);
+        if (n == 0) continue;
+        m += "custodian_http_requests_total{route=\"" + route + "\",code=\"" +
+             std::to_string(c + 1) + "xx\"} " + std::to_string(n) + "\n";
+      }
+    }
+    m += "# HELP custodian_ledger_events Events in the ledger.\n";
+    m += "# TYPE custodian_ledger_events gauge\n";
+    m += "custodian_ledger_events " + std::to_string(ledger.size()) + "\n";
+    m += "# HELP custodian_sessions Live sessions (terminal and dashboard).\n";
+    m += "# TYPE custodian_sessions gauge\n";
+    m += "custodian_sessions " + std::to_string(sessions.size()) + "\n";
+    size_t out_now = 0, overdue = 0, quarantined = 0;
+    const domain::Micros now = clock.NowMicros();
+    agency.Read([&](const domain::State& s) {
+      for (const auto& [serial, i] : s.items) {
+        out_now += i.custody.has_value();
+        overdue += i.custody && now >= i.custody->due;
+        quarantined += i.quarantined;
+      }
+    });
+    m += "# HELP custodian_items Items by state.\n# TYPE custodian_items gauge\n";
+    m += "custodian_items{state=\"out\"} " + std::to_string(out_now) + "\n";
+    m += "custodian_items{state=\"overdue\"} " + std::to_string(overdue) + "\n";
+    m += "custodian_items{state=\"quarantined\"} " + std::to_string(quarantined) + "\n";
+    HttpResponse out;
+    out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    out.body = std::move(m);
+    return out;
+  }
+
+  HttpResponse Dispatch(const HttpRequest& r, const Route*& route) {
+    std::map<std::string, std::string> params;
     bool path_known = false;
     for (const Route& candidate : Routes()) {
       if (!Match(candidate.pattern, r.path, params)) continue;
@@ -356,6 +416,7 @@ struct Api::Impl {
     }
     const std::string_view p = route->pattern;
     if (p == "/healthz") return Health();
+    if (p == "/metrics") return Metrics(r);
     if (p == "/api/v1/terminal/login") return Login(r);
     if (p == "/api/v1/terminal/logout") {
       sessions.Close(caller->token);

@@ -199,6 +199,26 @@ TEST_F(ApiTest, HealthSaysHowManyEventsTheLedgerHolds) {
   EXPECT_EQ(r.headers.at("cache-control"), "no-store");
 }
 
+TEST_F(ApiTest, MetricsCountRequestsByRouteAndStatusInPrometheusFormat) {
+  EXPECT_EQ(Client().Get("/healthz").status, 200);
+  EXPECT_EQ(Client().Get("/healthz").status, 200);
+  EXPECT_EQ(Client().Get("/api/v1/custody").status, 401);
+  EXPECT_EQ(Client().Get("/nowhere").status, 404);
+  const HttpResult m = Client().Get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(m.headers.at("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_THAT(m.body,
+              ::testing::HasSubstr(
+                  "custodian_http_requests_total{route=\"GET /healthz\",code=\"2xx\"} 2\n"));
+  EXPECT_THAT(m.body, ::testing::HasSubstr("custodian_http_requests_total{route=\"GET "
+                                           "/api/v1/custody\",code=\"4xx\"} 1\n"));
+  EXPECT_THAT(m.body, ::testing::HasSubstr(
+                          "custodian_http_requests_total{route=\"none\",code=\"4xx\"} 1\n"));
+  EXPECT_THAT(m.body, ::testing::HasSubstr("custodian_ledger_events " +
+                                           std::to_string(f_.ledger().size()) + "\n"));
+  EXPECT_THAT(m.body, ::testing::HasSubstr("custodian_items{state=\"out\"} 0\n"));
+}
+
 TEST_F(ApiTest, UnknownPathsAndMethodsAreNamedIn404And405) {
   const HttpResult missing = Client().Get("/api/v1/nothing-here");
   EXPECT_EQ(missing.status, 404);
@@ -505,6 +525,7 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
   // take it), nobody holds R-1, and the logins' bodies are incomplete.
   const std::map<std::string, Call> calls = {
       {"GET /healthz", {"GET", "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}}},
+      {"GET /metrics", {"GET", "/metrics", "", {200, 200, 200, 200, 200, 200, 200, 200}}},
       {"POST /api/v1/terminal/login",
        {"POST", "/api/v1/terminal/login", "{}", {400, 400, 400, 400, 400, 400, 400, 400}}},
       {"GET /api/v1/terminal/items",
