@@ -151,16 +151,7 @@ core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
   if (known) {
     CUSTODIAN_ASSIGN_OR_RETURN(hash, vault_.PinHash(badge));
   } else {
-    std::call_once(dummy_once_, [&] {
-      auto h = hasher_.Hash("not a PIN");
-      if (h) {
-        dummy_hash_ = *h;
-      } else {
-        dummy_error_ = h.error();
-      }
-    });
-    CUSTODIAN_RETURN_IF_ERROR(dummy_error_);
-    hash = dummy_hash_;
+    CUSTODIAN_ASSIGN_OR_RETURN(hash, decoy_.Get());
   }
   const bool pin_ok = hash && hasher_.Matches(*hash, pin) && known;
 

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "app/agency.h"
+#include "app/decoy_hash.h"
 #include "app/locker_controller.h"
 #include "core/clock.h"
 #include "core/result.h"
@@ -185,9 +186,7 @@ class CustodyDesk {
   // Unlocked compartments whose door has been seen open since.
   std::set<domain::CompartmentKey> opened_;
   // Checked against for unknown badges; made once, on the first unknown badge.
-  std::once_flag dummy_once_;
-  std::string dummy_hash_;
-  core::Status dummy_error_;  // why it could not be made
+  DecoyHash decoy_{hasher_};
   // Doors seen open, since when; and those already reported as held open.
   std::map<domain::CompartmentKey, domain::Micros> open_since_;
   std::set<domain::CompartmentKey> held_open_reported_;

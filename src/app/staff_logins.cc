@@ -46,16 +46,7 @@ core::Result<Login> StaffLogins::Authenticate(const std::string& badge, const st
   if (secret) {
     hash = secret->password_hash;
   } else {
-    std::call_once(dummy_once_, [&] {
-      auto h = hasher_.Hash("not a password");
-      if (h) {
-        dummy_hash_ = *h;
-      } else {
-        dummy_error_ = h.error();
-      }
-    });
-    CUSTODIAN_RETURN_IF_ERROR(dummy_error_);
-    hash = dummy_hash_;
+    CUSTODIAN_ASSIGN_OR_RETURN(hash, decoy_.Get());
   }
   const bool password_ok = hasher_.Matches(hash, password) && secret.has_value();
 

@@ -20,6 +20,7 @@
 
 #include "app/agency.h"
 #include "app/custody_desk.h"
+#include "app/decoy_hash.h"
 #include "core/clock.h"
 
 namespace custodian::app {
@@ -51,9 +52,7 @@ class StaffLogins {
   const OneTimeCodes& codes_;
   const core::Clock& clock_;
   std::mutex mu_;
-  std::once_flag dummy_once_;
-  std::string dummy_hash_;
-  core::Status dummy_error_;
+  DecoyHash decoy_{hasher_};
   std::map<std::string, int64_t> last_step_;  // badge → the step of the last code accepted
 };
 
