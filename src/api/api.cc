@@ -89,45 +89,58 @@ HttpResponse FromStatus(const core::Status& s) {
   return Error(HttpStatusOf(s.code()), CodeName(s.code()), s.message());
 }
 
-// The JSON object of a request body, or a 400 naming what is wrong.
-core::Result<json> ObjectBody(const HttpRequest& r) {
+// A string field of a JSON body: required (missing or empty → error) or optional (missing → "").
+struct Field {
+  std::string_view name;
+  bool required = true;
+  size_t max_length = 200;
+};
+
+// The string fields of a request's JSON object body by name, or a 400 naming what is wrong: the
+// body itself, then a field that is not one of `fields` (a misspelt one is not silently ignored),
+// then each field in order.
+core::Result<std::map<std::string, std::string, std::less<>>> BodyFields(
+    const HttpRequest& r, std::initializer_list<Field> fields) {
   const std::string type = r.Header("content-type");
   if (type.rfind("application/json", 0) != 0) {
     return core::InvalidArgumentError("the body must be JSON (Content-Type: application/json)");
   }
-  json j = json::parse(r.body, nullptr, false);
+  const json j = json::parse(r.body, nullptr, false);
   if (j.is_discarded()) return core::InvalidArgumentError("the body is not valid JSON");
   if (!j.is_object()) return core::InvalidArgumentError("the body must be a JSON object");
-  return j;
-}
-
-// A string field: required (missing → error) or optional (missing → ""). Unknown fields are
-// refused so that a misspelt one is not silently ignored.
-core::Status CheckFields(const json& j, std::initializer_list<std::string_view> known) {
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
+    if (std::none_of(fields.begin(), fields.end(),
+                     [&](const Field& f) { return f.name == it.key(); })) {
       return core::InvalidArgumentError(it.key() + ": unknown field");
     }
   }
-  return core::Status::Ok();
+  std::map<std::string, std::string, std::less<>> out;
+  for (const Field& f : fields) {
+    const std::string name(f.name);
+    auto it = j.find(name);
+    if (it == j.end()) {
+      if (f.required) return core::InvalidArgumentError(name + ": missing");
+      out[name] = "";
+      continue;
+    }
+    if (!it->is_string()) return core::InvalidArgumentError(name + ": must be a string");
+    std::string v = it->get<std::string>();
+    if (f.required && v.empty()) return core::InvalidArgumentError(name + ": empty");
+    if (v.size() > f.max_length) {
+      return core::InvalidArgumentError(name + ": longer than " + std::to_string(f.max_length) +
+                                        " characters");
+    }
+    out[name] = std::move(v);
+  }
+  return out;
 }
-core::Result<std::string> StringField(const json& j, std::string_view name, bool required,
-                                      size_t max_length = 200) {
-  auto it = j.find(name);
-  if (it == j.end()) {
-    if (required) return core::InvalidArgumentError(std::string(name) + ": missing");
-    return std::string();
-  }
-  if (!it->is_string()) {
-    return core::InvalidArgumentError(std::string(name) + ": must be a string");
-  }
-  std::string v = it->get<std::string>();
-  if (required && v.empty()) return core::InvalidArgumentError(std::string(name) + ": empty");
-  if (v.size() > max_length) {
-    return core::InvalidArgumentError(std::string(name) + ": longer than " +
-                                      std::to_string(max_length) + " characters");
-  }
-  return v;
+
+// A login refused: 403 for a locked or revoked credential, 401 otherwise, with the sentence for
+// the person at the terminal or the dashboard.
+HttpResponse LoginRefused(const app::Login& login) {
+  const int status = login.reason == "locked" || login.reason == "revoked" ? 403 : 401;
+  return Json(status, json{{"error", {{"code", login.reason}, {"message", login.message}}},
+                           {"locked_now", login.locked_now}});
 }
 
 json ReasonsJson(const std::vector<domain::Reason>& reasons) {
@@ -473,26 +486,16 @@ struct Api::Impl {
   }
 
   HttpResponse StaffLogin(const HttpRequest& r) {
-    auto body = ObjectBody(r);
-    if (!body) return FromStatus(body.error());
-    if (auto s = CheckFields(*body, {"badge", "password", "code"}); !s.ok()) return FromStatus(s);
-    auto badge = StringField(*body, "badge", true, 64);
-    if (!badge) return FromStatus(badge.error());
-    auto password = StringField(*body, "password", true, 200);
-    if (!password) return FromStatus(password.error());
-    auto code = StringField(*body, "code", true, 16);
-    if (!code) return FromStatus(code.error());
-    if (auto throttled = LoginThrottled(r, *badge)) return *throttled;
-    auto login = staff.Authenticate(*badge, *password, *code);
+    auto f = BodyFields(r, {{"badge", true, 64}, {"password", true, 200}, {"code", true, 16}});
+    if (!f) return FromStatus(f.error());
+    const std::string& badge = f->at("badge");
+    if (auto throttled = LoginThrottled(r, badge)) return *throttled;
+    auto login = staff.Authenticate(badge, f->at("password"), f->at("code"));
     if (!login) return FromStatus(login.error());
-    if (!login->session) {
-      const int status = login->reason == "locked" || login->reason == "revoked" ? 403 : 401;
-      return Json(status, json{{"error", {{"code", login->reason}, {"message", login->message}}},
-                               {"locked_now", login->locked_now}});
-    }
+    if (!login->session) return LoginRefused(*login);
     auto opened = sessions.Open(*login->session, SessionTable::Kind::kStaff);
     if (!opened) return FromStatus(opened.error());
-    json j = PersonJson(*badge);
+    json j = PersonJson(badge);
     j["csrf_token"] = opened->csrf;
     j["idle_timeout_s"] = options.sessions.staff_idle / 1'000'000;
     HttpResponse out = Json(200, j);
@@ -510,23 +513,13 @@ struct Api::Impl {
   }
 
   HttpResponse Login(const HttpRequest& r) {
-    auto body = ObjectBody(r);
-    if (!body) return FromStatus(body.error());
-    if (auto s = CheckFields(*body, {"badge", "pin", "site"}); !s.ok()) return FromStatus(s);
-    auto badge = StringField(*body, "badge", true, 64);
-    if (!badge) return FromStatus(badge.error());
-    auto pin = StringField(*body, "pin", true, 64);
-    if (!pin) return FromStatus(pin.error());
-    auto site = StringField(*body, "site", true, 64);
-    if (!site) return FromStatus(site.error());
-    if (auto throttled = LoginThrottled(r, *badge)) return *throttled;
-    auto login = desk.Authenticate(*badge, *pin, *site);
+    auto f = BodyFields(r, {{"badge", true, 64}, {"pin", true, 64}, {"site", true, 64}});
+    if (!f) return FromStatus(f.error());
+    const std::string& badge = f->at("badge");
+    if (auto throttled = LoginThrottled(r, badge)) return *throttled;
+    auto login = desk.Authenticate(badge, f->at("pin"), f->at("site"));
     if (!login) return FromStatus(login.error());
-    if (!login->session) {
-      const int status = login->reason == "locked" || login->reason == "revoked" ? 403 : 401;
-      return Json(status, json{{"error", {{"code", login->reason}, {"message", login->message}}},
-                               {"locked_now", login->locked_now}});
-    }
+    if (!login->session) return LoginRefused(*login);
     auto opened = sessions.Open(*login->session, SessionTable::Kind::kTerminal);
     if (!opened) return FromStatus(opened.error());
     json j{{"token", opened->token},
@@ -534,7 +527,7 @@ struct Api::Impl {
            {"site", login->session->site()},
            {"idle_timeout_s", options.sessions.idle / 1'000'000}};
     agency.Read([&](const domain::State& s) {
-      if (const auto* person = s.FindPerson(*badge)) {
+      if (const auto* person = s.FindPerson(badge)) {
         j["name"] = person->person.name;
         json roles = json::array();
         for (Role role : person->person.roles) roles.push_back(domain::RoleName(role));
@@ -602,53 +595,35 @@ struct Api::Impl {
   }
 
   HttpResponse SignOut(const HttpRequest& r, const app::Session& who) {
-    auto body = ObjectBody(r);
-    if (!body) return FromStatus(body.error());
-    if (auto s = CheckFields(*body, {"serial"}); !s.ok()) return FromStatus(s);
-    auto serial = StringField(*body, "serial", true);
-    if (!serial) return FromStatus(serial.error());
-    auto o = desk.SignOut(who, *serial);
+    auto f = BodyFields(r, {{"serial"}});
+    if (!f) return FromStatus(f.error());
+    auto o = desk.SignOut(who, f->at("serial"));
     if (!o) return FromStatus(o.error());
     return OutcomeResponse(*o);
   }
 
   HttpResponse Return(const HttpRequest& r, const app::Session& who) {
-    auto body = ObjectBody(r);
-    if (!body) return FromStatus(body.error());
-    if (auto s = CheckFields(*body, {"serial", "problem"}); !s.ok()) return FromStatus(s);
-    auto serial = StringField(*body, "serial", true);
-    if (!serial) return FromStatus(serial.error());
-    auto problem = StringField(*body, "problem", false, 1000);
-    if (!problem) return FromStatus(problem.error());
-    auto o = desk.Return(who, *serial, *problem);
+    auto f = BodyFields(r, {{"serial"}, {"problem", false, 1000}});
+    if (!f) return FromStatus(f.error());
+    auto o = desk.Return(who, f->at("serial"), f->at("problem"));
     if (!o) return FromStatus(o.error());
     return OutcomeResponse(*o);
   }
 
   HttpResponse Problem(const HttpRequest& r, const app::Session& who) {
-    auto body = ObjectBody(r);
-    if (!body) return FromStatus(body.error());
-    if (auto s = CheckFields(*body, {"serial", "description"}); !s.ok()) return FromStatus(s);
-    auto serial = StringField(*body, "serial", true);
-    if (!serial) return FromStatus(serial.error());
-    auto description = StringField(*body, "description", true, 1000);
-    if (!description) return FromStatus(description.error());
-    auto o = desk.ReportProblem(who, *serial, *description);
+    auto f = BodyFields(r, {{"serial"}, {"description", true, 1000}});
+    if (!f) return FromStatus(f.error());
+    auto o = desk.ReportProblem(who, f->at("serial"), f->at("description"));
     if (!o) return FromStatus(o.error());
     return OutcomeResponse(*o);
   }
 
   HttpResponse Handover(const HttpRequest& r, const app::Session& from) {
-    auto body = ObjectBody(r);
-    if (!body) return FromStatus(body.error());
-    if (auto s = CheckFields(*body, {"serial", "receiver_token"}); !s.ok()) return FromStatus(s);
-    auto serial = StringField(*body, "serial", true);
-    if (!serial) return FromStatus(serial.error());
-    auto token = StringField(*body, "receiver_token", true, 64);
-    if (!token) return FromStatus(token.error());
+    auto f = BodyFields(r, {{"serial"}, {"receiver_token", true, 64}});
+    if (!f) return FromStatus(f.error());
     // The receiver proves presence by logging in at the same terminal's site with their own badge
     // and PIN; their session's token is what the giver's terminal sends.
-    const std::optional<SessionTable::Live> to = sessions.Use(*token);
+    const std::optional<SessionTable::Live> to = sessions.Use(f->at("receiver_token"));
     if (!to || to->kind != SessionTable::Kind::kTerminal) {
       return Error(400, "invalid_argument",
                    "receiver_token: the receiver's session has ended: they must log in at this "
@@ -658,7 +633,7 @@ struct Api::Impl {
       return Error(400, "invalid_argument",
                    "receiver_token: the receiver must be someone else, logged in at this site");
     }
-    auto o = desk.Handover(from, to->session, *serial);
+    auto o = desk.Handover(from, to->session, f->at("serial"));
     if (!o) return FromStatus(o.error());
     return OutcomeResponse(*o);
   }
