@@ -27,7 +27,7 @@ core::Result<std::unique_ptr<Agency>> Agency::Open(ledger::Ledger& ledger,
                                     ") cannot be replayed: " + d.error().message());
           return false;
         }
-        agency->state_.Apply(*d, event->time_us);
+        agency->state_.Apply(*d, event->time_us, index);
         return true;
       }));
   CUSTODIAN_RETURN_IF_ERROR(bad);
@@ -77,7 +77,9 @@ core::Status Agency::RecordLocked(const std::string& actor,
     drafts.push_back(std::move(d));
   }
   CUSTODIAN_ASSIGN_OR_RETURN(auto appended, ledger_.AppendAll(std::move(drafts)));
-  for (size_t i = 0; i < events.size(); ++i) state_.Apply(events[i], appended[i].time_us);
+  for (size_t i = 0; i < events.size(); ++i) {
+    state_.Apply(events[i], appended[i].time_us, appended[i].index);
+  }
   return core::Status::Ok();
 }
 

@@ -127,6 +127,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ChargeObserved, serial, percent)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HardwareAlarm, site, bank, compartment, code, detail, serials)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EmergencyModeSet, site, bank, mode, by, second, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PartialUse, badge, serial, expected_g, measured_g)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AlertAcknowledged, alert, badge, site, note)
 
 }  // namespace custodian::domain
 

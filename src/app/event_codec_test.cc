@@ -53,7 +53,8 @@ std::vector<DomainEvent> OneOfEach() {
       ChargeObserved{"T-07", 87},
       HardwareAlarm{"HQ", "A", "14", "temperature_excursion", "9.1 °C", {"EV-1", "EV-2"}},
       EmergencyModeSet{"HQ", "A", "lockdown", "2001", "4001", "armed intruder"},
-      PartialUse{"1001", "OC-1", 180, 121}};
+      PartialUse{"1001", "OC-1", 180, 121},
+      AlertAcknowledged{42, "2001", "HQ", "spoke to the officer"}};
 }
 
 TEST(EventCodec, EveryKindRoundTripsExactly) {

@@ -43,6 +43,7 @@ std::string_view KindOf(const DomainEvent& e) {
                         [](const HardwareAlarm&) { return "hardware.alarm"; },
                         [](const EmergencyModeSet&) { return "emergency.mode_set"; },
                         [](const PartialUse&) { return "item.partial_use"; },
+                        [](const AlertAcknowledged&) { return "alert.acknowledged"; },
                     },
                     e);
 }

@@ -221,13 +221,24 @@ struct EmergencyModeSet {
   friend bool operator==(const EmergencyModeSet&, const EmergencyModeSet&) = default;
 };
 
+// A named person acknowledged an alert (alerts.h): the ledger index of the event that raised it,
+// the alert's site (so the acknowledgement is seen where the alert was), and what they did.
+struct AlertAcknowledged {
+  uint64_t alert = 0;
+  std::string badge;
+  std::string site;
+  std::string note;
+  friend bool operator==(const AlertAcknowledged&, const AlertAcknowledged&) = default;
+};
+
 using DomainEvent =
     std::variant<SiteDefined, CompartmentDefined, ItemTypeDefined, ItemDefined, PersonDefined,
                  CredentialRevoked, CredentialReinstated, LoginSucceeded, LoginFailed,
                  CredentialLocked, CredentialReleased, AccessDenied, SignOutGranted, ItemSignedOut,
                  SignOutAbandoned, ReturnStarted, ReturnAbandoned, ItemReturned, ReturnRejected,
                  ItemHandedOver, ProblemReported, ServiceOpened, ItemServiced, ItemOverdue,
-                 ChargeObserved, HardwareAlarm, EmergencyModeSet, PartialUse, StaffLoginSet>;
+                 ChargeObserved, HardwareAlarm, EmergencyModeSet, PartialUse, StaffLoginSet,
+                 AlertAcknowledged>;
 
 // The ledger kind of an event: "site.defined", "access.denied", "item.signed_out", …
 std::string_view KindOf(const DomainEvent& e);

@@ -31,8 +31,11 @@ bool IsTag(std::string_view t) {
 
 }  // namespace
 
-void State::Apply(const DomainEvent& event, Micros at) {
+void State::Apply(const DomainEvent& event, Micros at, uint64_t index) {
   ++events_applied;
+  if (index != kNoIndex) {
+    if (std::optional<Alert> a = AlertFor(event, *this, index, at)) open_alerts[index] = *a;
+  }
   auto item = [&](const std::string& serial) -> ItemState* {
     auto it = items.find(serial);
     return it == items.end() ? nullptr : &it->second;
@@ -181,7 +184,35 @@ void State::Apply(const DomainEvent& event, Micros at) {
           [&](const ChargeObserved& e) {
             if (ItemState* i = item(e.serial)) i->charge_percent = e.percent;
           },
-          [&](const HardwareAlarm&) {},
+          [&](const HardwareAlarm& e) {
+            // A condition that ended clears the open alerts it raised at the same place.
+            static const std::map<std::string, std::string, std::less<>> kEnds = {
+                {"bank_online", "bank_offline"},
+                {"mains_restored", "mains_lost"},
+                {"fire_alarm_cleared", "fire_alarm"},
+                {"temperature_normal", "temperature_excursion"}};
+            auto ends = kEnds.find(e.code);
+            if (ends == kEnds.end()) return;
+            for (auto& [i, a] : open_alerts) {
+              if (a.code == ends->second && a.site == e.site && a.bank == e.bank &&
+                  (e.compartment.empty() || a.compartment == e.compartment) && a.cleared_at == 0) {
+                a.cleared_at = at;
+              }
+            }
+          },
+          [&](const AlertAcknowledged& e) {
+            auto it = open_alerts.find(e.alert);
+            if (it == open_alerts.end()) return;
+            Alert a = std::move(it->second);
+            open_alerts.erase(it);
+            a.acknowledged_by = e.badge;
+            a.acknowledged_at = at;
+            a.note = e.note;
+            acknowledged_alerts.push_back(std::move(a));
+            if (acknowledged_alerts.size() > kRecentAcknowledged) {
+              acknowledged_alerts.erase(acknowledged_alerts.begin());
+            }
+          },
           [&](const PartialUse& e) {
             if (ItemState* i = item(e.serial)) i->measured_weight_g = e.measured_g;
           },
@@ -286,6 +317,16 @@ core::Status State::Check(const DomainEvent& event) const {
           [&](const LoginFailed&) -> core::Status { return core::Status::Ok(); },
           // What the hardware reports is recorded as reported.
           [&](const HardwareAlarm&) -> core::Status { return core::Status::Ok(); },
+          [&](const AlertAcknowledged& e) -> core::Status {
+            if (!open_alerts.count(e.alert)) {
+              return core::FailedPreconditionError("alert " + std::to_string(e.alert) +
+                                                   " is not open (unknown or acknowledged)");
+            }
+            if (e.note.size() > 1000) {
+              return core::InvalidArgumentError("the note is longer than 1000 characters");
+            }
+            return core::Status::Ok();
+          },
           [&](const ChargeObserved& e) -> core::Status {
             if (FindItem(e.serial) == nullptr) {
               return core::NotFoundError("unknown item \"" + e.serial + "\"");

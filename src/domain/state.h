@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "domain/alerts.h"
 #include "domain/events.h"
 #include "domain/model.h"
 
@@ -79,11 +80,19 @@ struct State {
   std::map<std::string, int, std::less<>> held;  // badge → items in their custody (none: absent)
   // Banks in lockdown as (site, bank); bank "" = the whole site.
   std::set<std::pair<std::string, std::string>> lockdowns;
+  // Alerts not yet acknowledged, by the ledger index of the event that raised them; and the most
+  // recently acknowledged ones, oldest first (at most kRecentAcknowledged).
+  std::map<uint64_t, Alert> open_alerts;
+  std::vector<Alert> acknowledged_alerts;
+  static constexpr size_t kRecentAcknowledged = 200;
   uint64_t events_applied = 0;
 
   // Applies one event recorded at `at`. Total: an event that refers to something unknown changes
-  // nothing but the counter (the app never records one; a replay must still not fail).
-  void Apply(const DomainEvent& event, Micros at);
+  // nothing but the counter (the app never records one; a replay must still not fail). `index` is
+  // the event's position in the ledger, which identifies the alert it raises; without one
+  // (kNoIndex: a scratch copy) no alert is kept.
+  static constexpr uint64_t kNoIndex = UINT64_MAX;
+  void Apply(const DomainEvent& event, Micros at, uint64_t index = kNoIndex);
 
   // Whether a definition may be recorded on top of this state: references resolve (a compartment's
   // site, an item's type and home compartment), fields are in range, an RFID tag belongs to one

@@ -508,6 +508,80 @@ TEST_F(ApiTest, AStreamResumesAfterLastEventId) {
   EXPECT_THAT(ErrorMessage(bad), ::testing::HasSubstr("Last-Event-ID"));
 }
 
+// ---- alerts -------------------------------------------------------------------------------------
+
+TEST_F(ApiTest, ARefusedAttemptRaisesAnAlertThatASupervisorAcknowledgesByName) {
+  HttpClient lapsed = As("1002");
+  ASSERT_EQ(lapsed.Post("/api/v1/terminal/signout", R"({"serial":"T-7"})").status, 403);
+  HttpClient supervisor = As("2001");
+  const json open = Body(supervisor.Get("/api/v1/alerts"))["alerts"];
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  EXPECT_EQ(open[0]["code"], "unauthorised_attempt");
+  EXPECT_EQ(open[0]["badge"], "1002");
+  EXPECT_EQ(open[0]["serial"], "T-7");
+  EXPECT_EQ(open[0]["site"], "HQ");
+  EXPECT_THAT(open[0]["summary"].get<std::string>(), ::testing::HasSubstr("certification"));
+  EXPECT_EQ(open[0]["acknowledged"], nullptr);
+  const std::string path =
+      "/api/v1/alerts/" + std::to_string(open[0]["index"].get<uint64_t>()) + "/acknowledge";
+
+  const uint64_t before = f_.ledger().size();
+  const HttpResult ack = supervisor.Post(path, R"({"note":"Reminded about the CEW course."})");
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_EQ(Body(ack)["acknowledged"]["by"], "2001");
+  EXPECT_EQ(Body(ack)["acknowledged"]["note"], "Reminded about the CEW course.");
+  EXPECT_THAT(KindsSince(before), ::testing::ElementsAre("alert.acknowledged"));
+  EXPECT_TRUE(Body(supervisor.Get("/api/v1/alerts"))["alerts"].empty());
+  const json done = Body(supervisor.Get("/api/v1/alerts?state=acknowledged"))["alerts"];
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0]["acknowledged"]["by"], "2001");
+
+  // Twice: 409 naming who did; garbage: refused by name, nothing recorded.
+  const uint64_t after = f_.ledger().size();
+  const HttpResult again = supervisor.Post(path, "{}");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_THAT(ErrorMessage(again), ::testing::HasSubstr("2001"));
+  EXPECT_EQ(supervisor.Post("/api/v1/alerts/abc/acknowledge", "{}").status, 400);
+  EXPECT_EQ(supervisor.Post(path, R"({"note":7})").status, 400);
+  EXPECT_EQ(supervisor.Get("/api/v1/alerts?state=maybe").status, 400);
+  EXPECT_EQ(f_.ledger().size(), after);
+}
+
+TEST_F(ApiTest, AlertsAtAnotherSiteAreUnknownToASupervisorAndAuditorsOnlyRead) {
+  ASSERT_TRUE(
+      agency_
+          ->Record(
+              "hardware:NORTH/A",
+              {domain::HardwareAlarm{
+                  "NORTH", "A", "1", "forced_door", "Door NORTH/A/1 opened while locked.", {}}})
+          .ok());
+  const uint64_t index = f_.ledger().size() - 1;
+  const std::string path = "/api/v1/alerts/" + std::to_string(index) + "/acknowledge";
+  HttpClient supervisor = As("2001");  // HQ only
+  EXPECT_TRUE(Body(supervisor.Get("/api/v1/alerts"))["alerts"].empty());
+  EXPECT_EQ(supervisor.Post(path, "{}").status, 404);
+  const json seen = Body(As("6001").Get("/api/v1/alerts"))["alerts"];
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0]["severity"], "critical");
+  EXPECT_EQ(seen[0]["code"], "forced_door");
+  EXPECT_EQ(As("6001").Post(path, "{}").status, 403);
+  EXPECT_EQ(Body(As("5001").Get("/api/v1/alerts?site=HQ"))["alerts"].size(), 0u);
+  EXPECT_EQ(As("5001").Post(path, "{}").status, 200);
+}
+
+TEST_F(ApiTest, TheEventStreamCarriesTheAlertAnEventRaised) {
+  const HttpResult login =
+      Client().Post("/api/v1/terminal/login", R"({"badge":"2001","pin":"20019","site":"HQ"})");
+  testing::EventCollector stream(server_->port(), Body(login)["token"]);
+  HttpClient lapsed = As("1002");
+  ASSERT_EQ(lapsed.Post("/api/v1/terminal/signout", R"({"serial":"T-7"})").status, 403);
+  ASSERT_TRUE(stream.WaitFor([](const auto& e) { return e.event == "access.denied"; },
+                             std::chrono::seconds(1)));
+  const json data = json::parse(stream.Events().back().data);
+  EXPECT_EQ(data["alert"]["code"], "unauthorised_attempt");
+  EXPECT_EQ(data["alert"]["index"], data["index"]);
+}
+
 // ---- every role × every endpoint ----------------------------------------------------------------
 
 TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
@@ -560,6 +634,13 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
       {"GET /api/v1/audit", {"GET", "/api/v1/audit", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/ledger/status",
        {"GET", "/api/v1/ledger/status", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
+      {"GET /api/v1/alerts",
+       {"GET", "/api/v1/alerts", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
+      {"POST /api/v1/alerts/{index}/acknowledge",
+       {"POST",
+        "/api/v1/alerts/999999/acknowledge",
+        "{}",
+        {403, 404, 404, 404, 403, 403, 404, 401}}},  // no such alert; auditors only read
       // Last for each caller: they end the session.
       {"POST /api/v1/staff/logout",
        {"POST", "/api/v1/staff/logout", "{}", {200, 200, 200, 200, 200, 200, 200, 401}}},
