@@ -38,6 +38,9 @@ inline const std::set<Role> kBoardRoles = {Role::kSupervisor, Role::kArmorer, Ro
 inline const std::set<Role> kAckRoles = {Role::kSupervisor, Role::kArmorer, Role::kAdmin,
                                          Role::kEvidenceCustodian};
 
+// Who may see people and their certifications.
+inline const std::set<Role> kPeopleRoles = {Role::kSupervisor, Role::kAdmin, Role::kAuditor};
+
 inline int HttpStatusOf(core::StatusCode code) {
   switch (code) {
     case core::StatusCode::kOk:
@@ -465,6 +468,11 @@ struct Api::Impl {
     if (p == "/api/v1/ledger/status") return LedgerStatus();
     if (p == "/api/v1/audit") return Audit(r, *caller);
     if (p == "/api/v1/alerts") return Alerts(r, caller->session);
+    if (p == "/api/v1/sites") return Sites(caller->session);
+    if (p == "/api/v1/sites/{site}") return Site(caller->session, params["site"]);
+    if (p == "/api/v1/people") return People(r, caller->session);
+    if (p == "/api/v1/certifications") return Certifications(r, caller->session);
+    if (p == "/api/v1/overdue") return Overdue(caller->session);
     if (p == "/api/v1/alerts/{index}/acknowledge") {
       return AcknowledgeAlert(r, caller->session, params["index"]);
     }
@@ -700,6 +708,14 @@ struct Api::Impl {
   bool SeesSite(const domain::State& s, const app::Session& who, const std::set<Role>& roles,
                 const std::string& site) const;
   HttpResponse Alerts(const HttpRequest& r, const app::Session& who);
+  json SiteJson(const domain::State& s, const domain::Site& site,
+                const app::CustodyDesk::HardwareView& hw, domain::Micros now,
+                bool with_compartments) const;
+  HttpResponse Sites(const app::Session& who);
+  HttpResponse Site(const app::Session& who, const std::string& code);
+  HttpResponse People(const HttpRequest& r, const app::Session& who);
+  HttpResponse Certifications(const HttpRequest& r, const app::Session& who);
+  HttpResponse Overdue(const app::Session& who);
   HttpResponse AcknowledgeAlert(const HttpRequest& r, const app::Session& who,
                                 const std::string& index);
 };

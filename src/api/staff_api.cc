@@ -4,6 +4,26 @@
 #include "core/clock.h"
 
 namespace custodian::api {
+namespace {
+
+// Whole days from today (UTC) to `d`: negative once past.
+int64_t DaysUntil(domain::Date d, domain::Micros now) {
+  const int64_t today = now / 86'400'000'000LL - (now < 0 && now % 86'400'000'000LL != 0);
+  return d.time_since_epoch().count() - today;
+}
+
+// A query's parameters, refused by name when not one of `known`.
+std::optional<HttpResponse> UnknownParameter(const HttpRequest& r,
+                                             std::initializer_list<std::string_view> known) {
+  for (const auto& [name, value] : r.query) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return Error(400, "invalid_argument", name + ": unknown parameter");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 bool Api::Impl::SeesSite(const domain::State& s, const app::Session& who,
                          const std::set<Role>& roles, const std::string& site) const {
@@ -15,11 +35,7 @@ bool Api::Impl::SeesSite(const domain::State& s, const app::Session& who,
 }
 
 HttpResponse Api::Impl::Alerts(const HttpRequest& r, const app::Session& who) {
-  for (const auto& [name, value] : r.query) {
-    if (name != "state" && name != "site") {
-      return Error(400, "invalid_argument", name + ": unknown parameter");
-    }
-  }
+  if (auto bad = UnknownParameter(r, {"state", "site"})) return *bad;
   auto param = [&](const char* name) {
     auto it = r.query.find(name);
     return it == r.query.end() ? std::string() : it->second;
@@ -93,6 +109,217 @@ HttpResponse Api::Impl::AcknowledgeAlert(const HttpRequest& r, const app::Sessio
     }
   });
   return Json(200, out ? *out : json{{"index", *index}});
+}
+
+// ---- sites, banks and compartments --------------------------------------------------------------
+
+json Api::Impl::SiteJson(const domain::State& s, const domain::Site& site,
+                         const app::CustodyDesk::HardwareView& hw, domain::Micros now,
+                         bool with_compartments) const {
+  // The items of each compartment of the site: one walk over the items.
+  std::map<domain::CompartmentKey, std::vector<const domain::ItemState*>> items;
+  for (const auto& [serial, i] : s.items) {
+    if (i.item.home.site == site.code) items[i.item.home].push_back(&i);
+  }
+  std::set<domain::CompartmentKey> faulty;  // an open forced-door or tamper alert
+  for (const auto& [index, a] : s.open_alerts) {
+    if (a.site == site.code && (a.code == "forced_door" || a.code == "tamper")) {
+      faulty.insert({a.site, a.bank, a.compartment});
+    }
+  }
+  std::map<std::string, json> banks;
+  std::map<std::string, std::map<std::string, int>> counts;  // bank → state → compartments
+  const auto first = s.compartments.lower_bound({site.code, "", ""});
+  for (auto it = first; it != s.compartments.end() && it->first.site == site.code; ++it) {
+    const domain::Compartment& c = it->second;
+    const std::string bank_id = site.code + "/" + c.key.bank;
+    const std::vector<const domain::ItemState*>& here = items[c.key];
+    bool out = false, overdue = false, quarantined = false, charging = false;
+    json rows = json::array();
+    for (const domain::ItemState* i : here) {
+      out = out || i->custody || i->pending || i->returning;
+      overdue = overdue || (i->custody && now >= i->custody->due);
+      quarantined = quarantined || i->quarantined;
+      charging = charging || (!i->custody && c.features.count(domain::Feature::kCharging) &&
+                              i->charge_percent && *i->charge_percent < 100);
+      if (with_compartments) rows.push_back(ItemJson(s, *i, now));
+    }
+    const bool fault = hw.offline_banks.count(bank_id) || hw.too_warm.count(c.key) ||
+                       faulty.count(c.key) || faulty.count({site.code, c.key.bank, ""});
+    // One state for the grid's colour, the most urgent first.
+    const char* state = here.empty() ? "empty" : "in";
+    if (charging) state = "charging";
+    if (out) state = "out";
+    if (quarantined) state = "quarantined";
+    if (overdue) state = "overdue";
+    if (hw.doors_open.count(c.key)) state = "door_open";
+    if (fault) state = "fault";
+    ++counts[c.key.bank][state];
+    json& b = banks[c.key.bank];
+    if (b.is_null()) {
+      b = json{{"bank", c.key.bank},
+               {"offline", hw.offline_banks.count(bank_id) > 0},
+               {"lockdown", s.lockdowns.count({site.code, c.key.bank}) > 0 ||
+                                s.lockdowns.count({site.code, ""}) > 0}};
+      if (with_compartments) b["compartments"] = json::array();
+    }
+    if (with_compartments) {
+      json features = json::array();
+      for (domain::Feature f : c.features) features.push_back(domain::FeatureName(f));
+      b["compartments"].push_back(json{{"compartment", c.key.compartment},
+                                       {"size", domain::SizeName(c.size)},
+                                       {"features", features},
+                                       {"state", state},
+                                       {"door_open", hw.doors_open.count(c.key) > 0},
+                                       {"items", rows}});
+    }
+  }
+  json bank_list = json::array();
+  for (auto& [code, b] : banks) {
+    b["states"] = counts[code];
+    bank_list.push_back(std::move(b));
+  }
+  return json{{"site", site.code},
+              {"name", site.name},
+              {"timezone", site.timezone},
+              {"lockdown", s.lockdowns.count({site.code, ""}) > 0},
+              {"banks", bank_list}};
+}
+
+HttpResponse Api::Impl::Sites(const app::Session& who) {
+  const domain::Micros now = clock.NowMicros();
+  const app::CustodyDesk::HardwareView hw = desk.Hardware();
+  json rows = json::array();
+  agency.Read([&](const domain::State& s) {
+    for (const auto& [code, site] : s.sites) {
+      if (HasRoleAt(s, who, kStaffRoles, code)) rows.push_back(SiteJson(s, site, hw, now, false));
+    }
+  });
+  return Json(200, json{{"sites", rows}});
+}
+
+HttpResponse Api::Impl::Site(const app::Session& who, const std::string& code) {
+  const domain::Micros now = clock.NowMicros();
+  const app::CustodyDesk::HardwareView hw = desk.Hardware();
+  std::optional<json> j;
+  agency.Read([&](const domain::State& s) {
+    const domain::Site* site = s.FindSite(code);
+    if (site != nullptr && HasRoleAt(s, who, kStaffRoles, code)) {
+      j = SiteJson(s, *site, hw, now, true);
+    }
+  });
+  if (!j) return Error(404, "not_found", "no site \"" + code + "\" among yours");
+  return Json(200, *j);
+}
+
+// ---- people and certifications ------------------------------------------------------------------
+
+HttpResponse Api::Impl::People(const HttpRequest& r, const app::Session& who) {
+  if (auto bad = UnknownParameter(r, {"site"})) return *bad;
+  const auto site_param = r.query.find("site");
+  const domain::Micros now = clock.NowMicros();
+  json rows = json::array();
+  agency.Read([&](const domain::State& s) {
+    for (const auto& [badge, p] : s.people) {
+      // Someone at one of the caller's sites (agency-wide people: for agency-wide staff).
+      bool visible = p.person.all_sites ? SeesSite(s, who, kPeopleRoles, "") : false;
+      for (const std::string& site : p.person.sites) {
+        visible = visible || HasRoleAt(s, who, kPeopleRoles, site);
+      }
+      if (site_param != r.query.end() && !p.person.all_sites &&
+          !p.person.sites.count(site_param->second)) {
+        visible = false;
+      }
+      if (!visible) continue;
+      json roles = json::array(), sites = json::array(), certs = json::array();
+      for (Role role : p.person.roles) roles.push_back(domain::RoleName(role));
+      if (p.person.all_sites) sites.push_back("*");
+      for (const std::string& site : p.person.sites) sites.push_back(site);
+      for (const auto& [code, expires] : p.person.certifications) {
+        const int64_t days = DaysUntil(expires, now);
+        certs.push_back(json{{"code", code},
+                             {"expires", domain::FormatDate(expires)},
+                             {"days_left", days},
+                             {"expired", days < 0}});
+      }
+      json j{{"badge", badge},
+             {"name", p.person.name},
+             {"roles", roles},
+             {"sites", sites},
+             {"certifications", certs},
+             {"revoked", p.revoked},
+             {"locked", p.locked},
+             {"pin_set", p.pin_set},
+             {"staff_login", p.staff_login},
+             {"holds", s.HeldCount(badge)}};
+      j["licence_expires"] = p.person.licence_expires
+                                 ? json(domain::FormatDate(*p.person.licence_expires))
+                                 : json(nullptr);
+      rows.push_back(std::move(j));
+    }
+  });
+  return Json(200, json{{"people", rows}});
+}
+
+HttpResponse Api::Impl::Certifications(const HttpRequest& r, const app::Session& who) {
+  if (auto bad = UnknownParameter(r, {"within_days"})) return *bad;
+  int64_t within = 30;
+  if (auto it = r.query.find("within_days"); it != r.query.end()) {
+    auto d = Whole(it->second);
+    if (!d || *d > 3650) {
+      return Error(400, "invalid_argument", "within_days: must be a whole number 0-3650");
+    }
+    within = static_cast<int64_t>(*d);
+  }
+  const domain::Micros now = clock.NowMicros();
+  struct Row {
+    int64_t days;
+    json j;
+  };
+  std::vector<Row> rows;
+  agency.Read([&](const domain::State& s) {
+    for (const auto& [badge, p] : s.people) {
+      bool visible = p.person.all_sites ? SeesSite(s, who, kPeopleRoles, "") : false;
+      for (const std::string& site : p.person.sites) {
+        visible = visible || HasRoleAt(s, who, kPeopleRoles, site);
+      }
+      if (!visible) continue;
+      auto add = [&](const std::string& code, domain::Date expires) {
+        const int64_t days = DaysUntil(expires, now);
+        if (days > within) return;
+        rows.push_back({days, json{{"badge", badge},
+                                   {"name", p.person.name},
+                                   {"code", code},
+                                   {"expires", domain::FormatDate(expires)},
+                                   {"days_left", days},
+                                   {"expired", days < 0}}});
+      };
+      for (const auto& [code, expires] : p.person.certifications) add(code, expires);
+      if (p.person.licence_expires) add("weapon_licence", *p.person.licence_expires);
+    }
+  });
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& a, const Row& b) { return a.days < b.days; });
+  json out = json::array();
+  for (Row& row : rows) out.push_back(std::move(row.j));
+  return Json(200, json{{"within_days", within}, {"certifications", out}});
+}
+
+HttpResponse Api::Impl::Overdue(const app::Session& who) {
+  const domain::Micros now = clock.NowMicros();
+  json rows = json::array();
+  agency.Read([&](const domain::State& s) {
+    std::vector<const domain::ItemState*> out;
+    for (const auto& [serial, i] : s.items) {
+      if (i.custody && now >= i.custody->due && HasRoleAt(s, who, kBoardRoles, i.item.home.site)) {
+        out.push_back(&i);
+      }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto* a, const auto* b) { return a->custody->due < b->custody->due; });
+    for (const auto* i : out) rows.push_back(ItemJson(s, *i, now));
+  });
+  return Json(200, json{{"items", rows}});
 }
 
 }  // namespace custodian::api

@@ -729,6 +729,15 @@ void CustodyDesk::SensorEvents(const State& s, const CompartmentReading& r,
   }
 }
 
+CustodyDesk::HardwareView CustodyDesk::Hardware() {
+  std::lock_guard l(mu_);
+  HardwareView v;
+  for (const auto& [c, since] : open_since_) v.doors_open.insert(c);
+  v.offline_banks = offline_banks_;
+  v.too_warm = too_warm_;
+  return v;
+}
+
 core::Result<Outcome> CustodyDesk::SetEmergencyMode(const Session& first, const Session& second,
                                                     const std::string& bank,
                                                     const std::string& mode,

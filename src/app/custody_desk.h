@@ -155,6 +155,15 @@ class CustodyDesk {
   // clock's now.
   core::Status Tick();
 
+  // What the desk knows of the hardware now, beyond the ledger (for the dashboard's grid): doors
+  // seen open, banks reported offline ("site/bank"), refrigerated compartments too warm.
+  struct HardwareView {
+    std::set<domain::CompartmentKey> doors_open;
+    std::set<std::string> offline_banks;
+    std::set<domain::CompartmentKey> too_warm;
+  };
+  HardwareView Hardware();
+
  private:
   core::Result<Outcome> Deny(const std::string& badge, const std::string& serial,
                              std::string_view action, std::vector<domain::Reason> reasons);

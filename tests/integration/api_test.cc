@@ -582,6 +582,95 @@ TEST_F(ApiTest, TheEventStreamCarriesTheAlertAnEventRaised) {
   EXPECT_EQ(data["alert"]["index"], data["index"]);
 }
 
+// ---- sites, people, certifications, overdue -----------------------------------------------------
+
+// The compartment `c` in a GET /api/v1/sites/{site} answer.
+json CompartmentIn(const json& site, const CompartmentKey& c) {
+  for (const json& b : site["banks"]) {
+    if (b["bank"] != c.bank) continue;
+    for (const json& x : b["compartments"]) {
+      if (x["compartment"] == c.compartment) return x;
+    }
+  }
+  return nullptr;
+}
+
+TEST_F(ApiTest, TheSiteGridShowsEachCompartmentsStateAsTheHardwareAndCustodyChange) {
+  // A fresh session each time: the clock jumps past the terminal's idle limit below.
+  auto grid = [&] { return Body(As("2001").Get("/api/v1/sites/HQ")); };
+  EXPECT_EQ(CompartmentIn(grid(), kRadioBay)["state"], "in");
+  HttpClient officer = As("1001");
+  ASSERT_EQ(officer.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 200);
+  EXPECT_EQ(CompartmentIn(grid(), kRadioBay)["state"], "out");  // signing out
+  Door(kRadioBay, false, {kRadioTag});
+  EXPECT_EQ(CompartmentIn(grid(), kRadioBay)["state"], "door_open");
+  EXPECT_EQ(CompartmentIn(grid(), kRadioBay)["door_open"], true);
+  Door(kRadioBay, true, {});
+  const json bay = CompartmentIn(grid(), kRadioBay);
+  EXPECT_EQ(bay["state"], "out");
+  ASSERT_EQ(bay["items"].size(), 1u);
+  EXPECT_EQ(bay["items"][0]["custody"]["badge"], "1001");
+  f_.clock().Advance(13 * 3600 * kSecond);
+  EXPECT_EQ(CompartmentIn(grid(), kRadioBay)["state"], "overdue");
+  // A bank that stopped answering: every compartment of it is at fault.
+  app::BankEvent offline{app::BankEvent::Kind::kOffline, "HQ", "A", "", "no answer"};
+  ASSERT_TRUE(desk_->OnBankEvent(offline).ok());
+  const json g = grid();
+  EXPECT_EQ(CompartmentIn(g, kCewBay)["state"], "fault");
+  EXPECT_EQ(g["banks"][0]["offline"], true);
+  EXPECT_EQ(g["banks"][0]["states"]["fault"], 2);
+}
+
+TEST_F(ApiTest, SitesAreThoseOfTheCaller) {
+  const json mine = Body(As("2001").Get("/api/v1/sites"))["sites"];
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0]["site"], "HQ");
+  EXPECT_EQ(mine[0]["banks"][0]["states"]["in"], 2);
+  EXPECT_FALSE(mine[0]["banks"][0].contains("compartments"));
+  EXPECT_EQ(Body(As("5001").Get("/api/v1/sites"))["sites"].size(), 2u);
+  EXPECT_EQ(As("2001").Get("/api/v1/sites/NORTH").status, 404);
+  EXPECT_EQ(As("2001").Get("/api/v1/sites/NOWHERE").status, 404);
+}
+
+TEST_F(ApiTest, CertificationsExpiredOrExpiringComeSoonestFirstForTheCallersPeople) {
+  HttpClient supervisor = As("2001");
+  json certs = Body(supervisor.Get("/api/v1/certifications"))["certifications"];
+  ASSERT_EQ(certs.size(), 1u) << certs.dump();  // 1001's CEW runs to 2027-06-30
+  EXPECT_EQ(certs[0]["badge"], "1002");
+  EXPECT_EQ(certs[0]["code"], "CEW");
+  EXPECT_EQ(certs[0]["expired"], true);
+  EXPECT_LT(certs[0]["days_left"].get<int>(), 0);
+  certs = Body(supervisor.Get("/api/v1/certifications?within_days=365"))["certifications"];
+  ASSERT_EQ(certs.size(), 2u);
+  EXPECT_EQ(certs[1]["badge"], "1001");
+  EXPECT_EQ(supervisor.Get("/api/v1/certifications?within_days=soon").status, 400);
+  EXPECT_EQ(supervisor.Get("/api/v1/certifications?days=3").status, 400);
+
+  const json people = Body(supervisor.Get("/api/v1/people"))["people"];
+  std::set<std::string> badges;
+  for (const json& p : people) badges.insert(p["badge"]);
+  EXPECT_TRUE(badges.count("1002"));
+  EXPECT_FALSE(badges.count("9001")) << "9001 works at NORTH only";
+  const json everyone = Body(As("6001").Get("/api/v1/people"))["people"];
+  EXPECT_GT(everyone.size(), people.size());
+}
+
+TEST_F(ApiTest, OverdueListsOnlyItemsPastTheirDueTime) {
+  HttpClient officer = As("1001");
+  for (const auto& [serial, bay, tag] :
+       {std::tuple{"R-1", kRadioBay, kRadioTag}, std::tuple{"T-7", kCewBay, kCewTag}}) {
+    ASSERT_EQ(officer.Post("/api/v1/terminal/signout", json{{"serial", serial}}.dump()).status,
+              200);
+    Door(bay, false, {tag});
+    Door(bay, true, {});
+  }
+  EXPECT_TRUE(Body(As("2001").Get("/api/v1/overdue"))["items"].empty());
+  f_.clock().Advance(11 * 3600 * kSecond);  // the CEW (10 h) is overdue, the radio (12 h) not
+  const json overdue = Body(As("2001").Get("/api/v1/overdue"))["items"];
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_EQ(overdue[0]["serial"], "T-7");
+}
+
 // ---- every role × every endpoint ----------------------------------------------------------------
 
 TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
@@ -636,6 +725,15 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
        {"GET", "/api/v1/ledger/status", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/alerts",
        {"GET", "/api/v1/alerts", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
+      {"GET /api/v1/sites", {"GET", "/api/v1/sites", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
+      {"GET /api/v1/sites/{site}",
+       {"GET", "/api/v1/sites/HQ", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
+      {"GET /api/v1/people",
+       {"GET", "/api/v1/people", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
+      {"GET /api/v1/certifications",
+       {"GET", "/api/v1/certifications", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
+      {"GET /api/v1/overdue",
+       {"GET", "/api/v1/overdue", "", {403, 200, 200, 200, 200, 403, 403, 401}}},
       {"POST /api/v1/alerts/{index}/acknowledge",
        {"POST",
         "/api/v1/alerts/999999/acknowledge",
