@@ -11,6 +11,7 @@
 #include <charconv>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 #include <tuple>
 
@@ -40,6 +41,9 @@ inline const std::set<Role> kAckRoles = {Role::kSupervisor, Role::kArmorer, Role
 
 // Who may see people and their certifications.
 inline const std::set<Role> kPeopleRoles = {Role::kSupervisor, Role::kAdmin, Role::kAuditor};
+
+// Who may ask for or approve an emergency mode (the desk checks again, at the site).
+inline const std::set<Role> kEmergencyRoles = {Role::kSupervisor, Role::kAdmin, Role::kEmergency};
 
 inline int HttpStatusOf(core::StatusCode code) {
   switch (code) {
@@ -473,6 +477,18 @@ struct Api::Impl {
     if (p == "/api/v1/people") return People(r, caller->session);
     if (p == "/api/v1/certifications") return Certifications(r, caller->session);
     if (p == "/api/v1/overdue") return Overdue(caller->session);
+    if (p == "/api/v1/items/{serial}/service") {
+      return RecordService(r, caller->session, params["serial"]);
+    }
+    if (p == "/api/v1/items/{serial}/quarantine") {
+      return Quarantine(r, caller->session, params["serial"]);
+    }
+    if (p == "/api/v1/people/{badge}/release") return Release(caller->session, params["badge"]);
+    if (p == "/api/v1/terminal/service/open") return OpenForService(r, caller->session);
+    if (p == "/api/v1/emergency" && r.method == "POST") return AskEmergency(r, caller->session);
+    if (p == "/api/v1/emergency") return Emergency(caller->session);
+    if (p == "/api/v1/emergency/{ask}/approve")
+      return ApproveEmergency(caller->session, params["ask"]);
     if (p == "/api/v1/alerts/{index}/acknowledge") {
       return AcknowledgeAlert(r, caller->session, params["index"]);
     }
@@ -716,6 +732,27 @@ struct Api::Impl {
   HttpResponse People(const HttpRequest& r, const app::Session& who);
   HttpResponse Certifications(const HttpRequest& r, const app::Session& who);
   HttpResponse Overdue(const app::Session& who);
+  HttpResponse RecordService(const HttpRequest& r, const app::Session& who,
+                             const std::string& serial);
+  HttpResponse Quarantine(const HttpRequest& r, const app::Session& who, const std::string& serial);
+  HttpResponse Release(const app::Session& who, const std::string& badge);
+  HttpResponse OpenForService(const HttpRequest& r, const app::Session& who);
+
+  // Emergency modes from the dashboard: one person asks, a second approves within kAskValid.
+  struct EmergencyAsk {
+    uint64_t id;
+    app::Session first;
+    std::string site, bank, mode, reason;
+    domain::Micros asked = 0;
+  };
+  static constexpr domain::Micros kAskValid = 5LL * 60 * 1'000'000;
+  std::mutex asks_mu;
+  std::map<uint64_t, EmergencyAsk> asks;  // under asks_mu
+  uint64_t next_ask = 1;                  // under asks_mu
+  json AskJson(const EmergencyAsk& a) const;
+  HttpResponse AskEmergency(const HttpRequest& r, const app::Session& who);
+  HttpResponse Emergency(const app::Session& who);
+  HttpResponse ApproveEmergency(const app::Session& who, const std::string& id);
   HttpResponse AcknowledgeAlert(const HttpRequest& r, const app::Session& who,
                                 const std::string& index);
 };

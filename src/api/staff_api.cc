@@ -322,4 +322,127 @@ HttpResponse Api::Impl::Overdue(const app::Session& who) {
   return Json(200, json{{"items", rows}});
 }
 
+// ---- service, quarantine, credentials ----------------------------------------------------------
+
+HttpResponse Api::Impl::RecordService(const HttpRequest& r, const app::Session& who,
+                                      const std::string& serial) {
+  auto f = BodyFields(r, {{"notes", true, 1000}});
+  if (!f) return FromStatus(f.error());
+  auto o = desk.RecordService(who, serial, f->at("notes"));
+  if (!o) return FromStatus(o.error());
+  return OutcomeResponse(*o);
+}
+
+HttpResponse Api::Impl::Quarantine(const HttpRequest& r, const app::Session& who,
+                                   const std::string& serial) {
+  auto f = BodyFields(r, {{"reason", true, 1000}});
+  if (!f) return FromStatus(f.error());
+  auto o = desk.ReportProblem(who, serial, f->at("reason"));
+  if (!o) return FromStatus(o.error());
+  return OutcomeResponse(*o);
+}
+
+HttpResponse Api::Impl::Release(const app::Session& who, const std::string& badge) {
+  auto o = desk.ReleaseCredential(who, badge);
+  if (!o) return FromStatus(o.error());
+  return OutcomeResponse(*o);
+}
+
+HttpResponse Api::Impl::OpenForService(const HttpRequest& r, const app::Session& who) {
+  auto f = BodyFields(r, {{"serial"}});
+  if (!f) return FromStatus(f.error());
+  auto o = desk.OpenForService(who, f->at("serial"));
+  if (!o) return FromStatus(o.error());
+  return OutcomeResponse(*o);
+}
+
+// ---- emergency modes ----------------------------------------------------------------------------
+
+json Api::Impl::AskJson(const EmergencyAsk& a) const {
+  return json{{"ask", a.id},
+              {"site", a.site},
+              {"bank", a.bank},
+              {"mode", a.mode},
+              {"reason", a.reason},
+              {"asked_by", a.first.badge()},
+              {"asked", core::FormatUtcMicros(a.asked)},
+              {"expires", core::FormatUtcMicros(a.asked + kAskValid)}};
+}
+
+HttpResponse Api::Impl::AskEmergency(const HttpRequest& r, const app::Session& who) {
+  auto f = BodyFields(
+      r, {{"site", true, 64}, {"bank", false, 64}, {"mode", true, 16}, {"reason", true, 500}});
+  if (!f) return FromStatus(f.error());
+  const std::string& mode = f->at("mode");
+  if (mode != "lockdown" && mode != "normal" && mode != "open_all") {
+    return Error(400, "invalid_argument", "mode: must be lockdown, normal or open_all");
+  }
+  std::optional<HttpResponse> refused;
+  agency.Read([&](const domain::State& s) {
+    if (s.FindSite(f->at("site")) == nullptr || !HasRoleAt(s, who, kStaffRoles, f->at("site"))) {
+      refused = Error(404, "not_found", "no site \"" + f->at("site") + "\" among yours");
+    } else if (!HasRoleAt(s, who, kEmergencyRoles, f->at("site"))) {
+      refused = Error(403, "forbidden",
+                      "emergency modes need one of the roles " + RoleList(kEmergencyRoles) +
+                          " at " + f->at("site"));
+    }
+  });
+  if (refused) return *refused;
+  const domain::Micros now = clock.NowMicros();
+  std::lock_guard l(asks_mu);
+  std::erase_if(asks, [&](const auto& a) { return now - a.second.asked > kAskValid; });
+  EmergencyAsk ask{next_ask++, who, f->at("site"), f->at("bank"), mode, f->at("reason"), now};
+  json j = AskJson(ask);
+  asks.emplace(ask.id, std::move(ask));
+  return Json(202, j);
+}
+
+HttpResponse Api::Impl::Emergency(const app::Session& who) {
+  json lockdowns = json::array(), waiting = json::array();
+  std::set<std::string> sites;  // the caller's
+  agency.Read([&](const domain::State& s) {
+    for (const auto& [code, site] : s.sites) {
+      if (HasRoleAt(s, who, kEmergencyRoles, code)) sites.insert(code);
+    }
+    for (const auto& [site, bank] : s.lockdowns) {
+      if (sites.count(site)) lockdowns.push_back(json{{"site", site}, {"bank", bank}});
+    }
+  });
+  const domain::Micros now = clock.NowMicros();
+  std::lock_guard l(asks_mu);
+  for (const auto& [id, a] : asks) {
+    if (now - a.asked <= kAskValid && sites.count(a.site)) waiting.push_back(AskJson(a));
+  }
+  return Json(200, json{{"lockdowns", lockdowns}, {"waiting", waiting}});
+}
+
+HttpResponse Api::Impl::ApproveEmergency(const app::Session& who, const std::string& id_text) {
+  const std::optional<uint64_t> id = Whole(id_text);
+  if (!id) return Error(400, "invalid_argument", "ask: must be the number of an emergency ask");
+  const domain::Micros now = clock.NowMicros();
+  std::optional<EmergencyAsk> ask;
+  {
+    std::lock_guard l(asks_mu);
+    auto it = asks.find(*id);
+    if (it != asks.end() && now - it->second.asked <= kAskValid) ask = it->second;
+  }
+  bool visible = false;
+  if (ask) {
+    agency.Read(
+        [&](const domain::State& s) { visible = HasRoleAt(s, who, kStaffRoles, ask->site); });
+  }
+  if (!ask || !visible) {
+    return Error(404, "not_found", "no emergency ask " + id_text + " waiting at your sites");
+  }
+  // The desk checks both people (distinct, roles at the site, credentials good) and records the
+  // mode, or a denial naming why.
+  auto o = desk.SetEmergencyModeAt(ask->site, ask->first, who, ask->bank, ask->mode, ask->reason);
+  if (!o) return FromStatus(o.error());
+  if (o->granted) {
+    std::lock_guard l(asks_mu);
+    asks.erase(*id);
+  }
+  return OutcomeResponse(*o);
+}
+
 }  // namespace custodian::api

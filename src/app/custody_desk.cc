@@ -742,8 +742,15 @@ core::Result<Outcome> CustodyDesk::SetEmergencyMode(const Session& first, const 
                                                     const std::string& bank,
                                                     const std::string& mode,
                                                     const std::string& reason) {
+  return SetEmergencyModeAt(first.site(), first, second, bank, mode, reason);
+}
+
+core::Result<Outcome> CustodyDesk::SetEmergencyModeAt(const std::string& site, const Session& first,
+                                                      const Session& second,
+                                                      const std::string& bank,
+                                                      const std::string& mode,
+                                                      const std::string& reason) {
   std::lock_guard l(mu_);
-  const std::string& site = first.site();
   const std::string what =
       "Emergency mode " + mode + " for " + (bank.empty() ? site : site + "/" + bank);
   std::vector<Reason> why;
@@ -756,7 +763,10 @@ core::Result<Outcome> CustodyDesk::SetEmergencyMode(const Session& first, const 
              (s.HasRole(*p, Role::kSupervisor, site) || s.HasRole(*p, Role::kAdmin, site) ||
               s.HasRole(*p, Role::kEmergency, site));
     };
-    if (second.badge() == first.badge() || second.site() != site) {
+    // Both at a terminal of the site, or both at the dashboard (a session of no one site).
+    const bool together =
+        second.site() == first.site() && (first.site().empty() || first.site() == site);
+    if (site.empty() || second.badge() == first.badge() || !together) {
       why.push_back({"second_person_required",
                      what + " refused: a second person must confirm at a terminal of the site."});
     } else if (!may(first) || !may(second)) {

@@ -147,6 +147,11 @@ class CustodyDesk {
   core::Result<Outcome> SetEmergencyMode(const Session& first, const Session& second,
                                          const std::string& bank, const std::string& mode,
                                          const std::string& reason);
+  // The same from the dashboard: two staff sessions (each logged in with a password and a
+  // one-time code, so not at any one site) for `site`. The roles are checked at that site.
+  core::Result<Outcome> SetEmergencyModeAt(const std::string& site, const Session& first,
+                                           const Session& second, const std::string& bank,
+                                           const std::string& mode, const std::string& reason);
 
   // What a bank reported besides doors and tags: recorded as hardware.alarm events (a stream of
   // bad answers at most once a minute per bank).

@@ -671,6 +671,95 @@ TEST_F(ApiTest, OverdueListsOnlyItemsPastTheirDueTime) {
   EXPECT_EQ(overdue[0]["serial"], "T-7");
 }
 
+// ---- staff actions: service, quarantine, credentials, emergency modes ---------------------------
+
+TEST_F(ApiTest, AnArmorerQuarantinesOpensAndServicesAnItem) {
+  HttpClient armorer = As("3001");
+  EXPECT_EQ(As("6001").Post("/api/v1/items/R-1/quarantine", R"({"reason":"x"})").status, 403);
+  const HttpResult q = armorer.Post("/api/v1/items/R-1/quarantine", R"({"reason":"cracked case"})");
+  ASSERT_EQ(q.status, 200) << q.body;
+  EXPECT_EQ(Body(armorer.Get("/api/v1/items/R-1"))["state"], "quarantined");
+  const HttpResult open = armorer.Post("/api/v1/terminal/service/open", R"({"serial":"R-1"})");
+  ASSERT_EQ(open.status, 200) << open.body;
+  EXPECT_EQ(Body(open)["compartment"]["compartment"], "1");
+  ASSERT_FALSE(controller_.commands().empty());
+  EXPECT_EQ(controller_.commands().back().what, "unlock");
+  EXPECT_EQ(armorer.Post("/api/v1/items/R-1/service", R"({})").status, 400);  // notes: missing
+  const uint64_t before = f_.ledger().size();
+  const HttpResult done = armorer.Post("/api/v1/items/R-1/service", R"({"notes":"new case"})");
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_THAT(KindsSince(before), ::testing::ElementsAre("item.serviced"));
+  EXPECT_EQ(Body(armorer.Get("/api/v1/items/R-1"))["state"], "in");
+  EXPECT_EQ(As("2001").Post("/api/v1/items/R-1/service", R"({"notes":"x"})").status, 403);
+}
+
+TEST_F(ApiTest, AnAdminReleasesALockedCredential) {
+  for (int i = 0; i < 5; ++i) {
+    Client().Post("/api/v1/terminal/login", R"({"badge":"1001","pin":"0000","site":"HQ"})");
+  }
+  EXPECT_EQ(Client()
+                .Post("/api/v1/terminal/login", R"({"badge":"1001","pin":"10019","site":"HQ"})")
+                .status,
+            403);
+  EXPECT_EQ(As("2001").Post("/api/v1/people/1001/release", "{}").status, 403);
+  const HttpResult r = As("5001").Post("/api/v1/people/1001/release", "{}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  As("1001");  // logs in again (asserts 200)
+}
+
+TEST_F(ApiTest, ALockdownNeedsTwoPeopleBlocksSignOutsAndLiftingItRestoresThem) {
+  HttpClient supervisor = As("2001"), admin = As("5001");
+  EXPECT_EQ(
+      supervisor.Post("/api/v1/emergency", R"({"site":"HQ","mode":"panic","reason":"x"})").status,
+      400);
+  EXPECT_EQ(As("6001")
+                .Post("/api/v1/emergency", R"({"site":"HQ","mode":"lockdown","reason":"x"})")
+                .status,
+            403);
+  const HttpResult ask =
+      supervisor.Post("/api/v1/emergency", R"({"site":"HQ","mode":"lockdown","reason":"drill"})");
+  ASSERT_EQ(ask.status, 202) << ask.body;
+  const std::string approve =
+      "/api/v1/emergency/" + std::to_string(Body(ask)["ask"].get<uint64_t>()) + "/approve";
+  const json waiting = Body(admin.Get("/api/v1/emergency"))["waiting"];
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0]["asked_by"], "2001");
+
+  // Not by the one who asked: a denial in the ledger, nothing set.
+  const uint64_t before = f_.ledger().size();
+  const HttpResult self = supervisor.Post(approve, "{}");
+  EXPECT_EQ(self.status, 403);
+  EXPECT_EQ(Body(self)["reasons"][0]["code"], "second_person_required");
+  EXPECT_THAT(KindsSince(before), ::testing::ElementsAre("access.denied"));
+  const HttpResult ok = admin.Post(approve, "{}");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(Body(admin.Get("/api/v1/emergency"))["lockdowns"].size(), 1u);
+  EXPECT_TRUE(Body(admin.Get("/api/v1/emergency"))["waiting"].empty());
+  EXPECT_EQ(admin.Post(approve, "{}").status, 404);  // used up
+
+  HttpClient officer = As("1001");
+  const HttpResult blocked = officer.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})");
+  EXPECT_EQ(blocked.status, 403);
+  EXPECT_EQ(Body(blocked)["reasons"][0]["code"], "lockdown");
+  // The mode change and the refused attempt are alerts.
+  std::set<std::string> codes;
+  const json alerts = Body(supervisor.Get("/api/v1/alerts"))["alerts"];
+  for (const json& a : alerts) codes.insert(a["code"]);
+  EXPECT_TRUE(codes.count("emergency_mode"));
+  EXPECT_TRUE(codes.count("lockdown_attempt"));
+
+  const HttpResult lift =
+      admin.Post("/api/v1/emergency", R"({"site":"HQ","mode":"normal","reason":"drill over"})");
+  ASSERT_EQ(lift.status, 202);
+  ASSERT_EQ(supervisor
+                .Post("/api/v1/emergency/" + std::to_string(Body(lift)["ask"].get<uint64_t>()) +
+                          "/approve",
+                      "{}")
+                .status,
+            200);
+  EXPECT_EQ(officer.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 200);
+}
+
 // ---- every role × every endpoint ----------------------------------------------------------------
 
 TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
@@ -681,7 +770,8 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
   };
   struct Call {
     std::string method, target, body;
-    // status per caller, in the order of `callers`
+    // status per caller, in the order of `callers`; negative: that status from the handler itself,
+    // a refusal with its reasons (and an access.denied event), not from the route's roles
     std::vector<int> expected;
   };
   // Bodies that reach the handler but change nothing lasting: N-1 is at NORTH (no HQ terminal may
@@ -697,17 +787,17 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
        {"POST",
         "/api/v1/terminal/signout",
         R"({"serial":"N-1"})",
-        {403, 403, 403, 403, 403, 403, 403, 401}}},
+        {-403, -403, -403, -403, -403, -403, -403, 401}}},
       {"POST /api/v1/terminal/return",
        {"POST",
         "/api/v1/terminal/return",
         R"({"serial":"R-1"})",
-        {403, 403, 403, 403, 403, 403, 403, 401}}},
+        {-403, -403, -403, -403, -403, -403, -403, 401}}},
       {"POST /api/v1/terminal/problem",
        {"POST",
         "/api/v1/terminal/problem",
         R"({"serial":"N-1","description":"x"})",
-        {403, 403, 200, 403, 403, 403, 403, 401}}},  // armorers (all sites) may report
+        {-403, -403, 200, -403, -403, -403, -403, 401}}},  // armorers (all sites) may report
       {"POST /api/v1/terminal/handover",
        {"POST",
         "/api/v1/terminal/handover",
@@ -725,6 +815,32 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
        {"GET", "/api/v1/ledger/status", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/alerts",
        {"GET", "/api/v1/alerts", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
+      {"POST /api/v1/items/{serial}/service",
+       {"POST",
+        "/api/v1/items/X-0/service",
+        R"({"notes":"x"})",
+        {403, 403, -403, 403, 403, 403, 403, 401}}},
+      {"POST /api/v1/items/{serial}/quarantine",
+       {"POST",
+        "/api/v1/items/X-0/quarantine",
+        R"({"reason":"x"})",
+        {403, -403, -403, 403, 403, 403, 403, 401}}},
+      {"POST /api/v1/people/{badge}/release",
+       {"POST", "/api/v1/people/0000/release", "{}", {403, 403, 403, -403, 403, 403, 403, 401}}},
+      {"POST /api/v1/terminal/service/open",
+       {"POST",
+        "/api/v1/terminal/service/open",
+        R"({"serial":"X-0"})",
+        {-403, -403, -403, -403, -403, -403, -403, 401}}},
+      {"GET /api/v1/emergency",
+       {"GET", "/api/v1/emergency", "", {403, 200, 403, 200, 403, 200, 403, 401}}},
+      {"POST /api/v1/emergency",
+       {"POST",
+        "/api/v1/emergency",
+        R"({"site":"HQ","mode":"x","reason":"x"})",
+        {403, 400, 403, 400, 403, 400, 403, 401}}},
+      {"POST /api/v1/emergency/{ask}/approve",
+       {"POST", "/api/v1/emergency/999/approve", "{}", {403, 404, 403, 404, 403, 404, 403, 401}}},
       {"GET /api/v1/sites", {"GET", "/api/v1/sites", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
       {"GET /api/v1/sites/{site}",
        {"GET", "/api/v1/sites/HQ", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
@@ -757,7 +873,14 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
       const Call& call = calls.at(key);
       const HttpResult r =
           call.method == "GET" ? c.Get(call.target) : c.Post(call.target, call.body);
-      EXPECT_EQ(r.status, call.expected[k]) << role << " " << key << ": " << r.body;
+      const int expected = call.expected[k];
+      EXPECT_EQ(r.status, std::abs(expected)) << role << " " << key << ": " << r.body;
+      if (expected < 0) {
+        EXPECT_THAT(r.body, ::testing::HasSubstr("\"granted\":false")) << role << " " << key;
+      } else if (expected == 403) {
+        EXPECT_THAT(r.body, ::testing::Not(::testing::HasSubstr("\"granted\"")))
+            << role << " " << key;
+      }
     };
     // Fresh session for the two logouts, which end it.
     HttpClient c = badge.empty() ? Client() : As(badge);
