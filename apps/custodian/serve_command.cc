@@ -23,6 +23,7 @@
 #include "store/argon2_pins.h"
 #include "store/files.h"
 #include "store/sqlite/sqlite_credential_vault.h"
+#include "store/system_random.h"
 #include "store/tls_certificate.h"
 #include "store/totp.h"
 #include "store/tzdb_zones.h"
@@ -189,7 +190,9 @@ int RunServe(const ServeArgs& args) {
 
   store::Totp totp;
   app::StaffLogins staff(**agency, **vault, hasher, totp, clock);
-  api::Api api(**agency, desk, staff, *(*dir)->ledger, *(*dir)->store, clock, zones, {});
+  store::SystemRandom random;
+  app::ApiTokens tokens(**agency, **vault, random, clock);
+  api::Api api(**agency, desk, staff, tokens, *(*dir)->ledger, *(*dir)->store, clock, zones, {});
   api::ServerOptions server_options;
   server_options.address = args.address;
   server_options.port = args.port;

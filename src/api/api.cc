@@ -56,6 +56,12 @@ const std::vector<Route>& Routes() {
        "Ask for an emergency mode (lockdown, normal, open_all) of a site or bank"},
       {"POST", "/api/v1/emergency/{ask}/approve", Access::kStaff, kEmergencyRoles,
        "A second person approves an emergency mode: it takes effect"},
+      {"GET", "/api/v1/tokens", Access::kStaff, {Role::kAdmin},
+       "API tokens for integrations: names and people, never the tokens"},
+      {"POST", "/api/v1/tokens", Access::kStaff, {Role::kAdmin},
+       "Issue an API token acting as a person (their roles and sites); shown once"},
+      {"POST", "/api/v1/tokens/{name}/revoke", Access::kStaff, {Role::kAdmin},
+       "Revoke an API token"},
       {"GET", "/api/v1/alerts", Access::kStaff, kStaffRoles,
        "Alerts at my sites: open ones (default) or recently acknowledged, newest first"},
       {"POST", "/api/v1/alerts/{index}/acknowledge", Access::kStaff, kAckRoles,
@@ -143,7 +149,7 @@ class LedgerStream final : public EventStream {
       : api_(api), token_(std::move(token)), badge_(std::move(badge)), cursor_(cursor) {}
 
   std::optional<std::string> Poll() override {
-    if (!api_.sessions.Alive(token_)) return std::nullopt;
+    if (!api_.Alive(token_)) return std::nullopt;
     const uint64_t size = api_.ledger.size();
     if (cursor_ >= size) return std::string();
     const uint64_t end = std::min<uint64_t>(size, cursor_ + api_.options.max_events_per_poll);
@@ -331,10 +337,10 @@ HttpResponse Api::Impl::Audit(const HttpRequest& r, const Caller& caller) {
 }
 
 Api::Api(app::Agency& agency, app::CustodyDesk& desk, app::StaffLogins& staff,
-         ledger::Ledger& ledger, ledger::LedgerStore& store, const core::Clock& clock,
-         app::CustodyDesk::ZoneLookup zones, ApiOptions options)
-    : impl_(std::make_unique<Impl>(agency, desk, staff, ledger, store, clock, std::move(zones),
-                                   options)) {}
+         app::ApiTokens& tokens, ledger::Ledger& ledger, ledger::LedgerStore& store,
+         const core::Clock& clock, app::CustodyDesk::ZoneLookup zones, ApiOptions options)
+    : impl_(std::make_unique<Impl>(agency, desk, staff, tokens, ledger, store, clock,
+                                   std::move(zones), options)) {}
 Api::~Api() = default;
 
 HttpResponse Api::Handle(const HttpRequest& request) { return impl_->Handle(request); }

@@ -27,6 +27,7 @@
 #include "api/rate_limiter.h"
 #include "api/sessions.h"
 #include "app/agency.h"
+#include "app/api_tokens.h"
 #include "app/custody_desk.h"
 #include "app/staff_logins.h"
 #include "core/clock.h"
@@ -68,9 +69,9 @@ struct ApiOptions {
 
 class Api {
  public:
-  Api(app::Agency& agency, app::CustodyDesk& desk, app::StaffLogins& staff, ledger::Ledger& ledger,
-      ledger::LedgerStore& store, const core::Clock& clock, app::CustodyDesk::ZoneLookup zones,
-      ApiOptions options);
+  Api(app::Agency& agency, app::CustodyDesk& desk, app::StaffLogins& staff, app::ApiTokens& tokens,
+      ledger::Ledger& ledger, ledger::LedgerStore& store, const core::Clock& clock,
+      app::CustodyDesk::ZoneLookup zones, ApiOptions options);
   ~Api();
 
   HttpResponse Handle(const HttpRequest& request);

@@ -247,6 +247,7 @@ struct Api::Impl {
   app::Agency& agency;
   app::CustodyDesk& desk;
   app::StaffLogins& staff;
+  app::ApiTokens& tokens;
   ledger::Ledger& ledger;
   ledger::LedgerStore& store;
   const core::Clock& clock;
@@ -269,11 +270,13 @@ struct Api::Impl {
     return out;
   }
 
-  Impl(app::Agency& a, app::CustodyDesk& d, app::StaffLogins& st, ledger::Ledger& l,
-       ledger::LedgerStore& s, const core::Clock& c, app::CustodyDesk::ZoneLookup z, ApiOptions o)
+  Impl(app::Agency& a, app::CustodyDesk& d, app::StaffLogins& st, app::ApiTokens& t,
+       ledger::Ledger& l, ledger::LedgerStore& s, const core::Clock& c,
+       app::CustodyDesk::ZoneLookup z, ApiOptions o)
       : agency(a),
         desk(d),
         staff(st),
+        tokens(t),
         ledger(l),
         store(s),
         clock(c),
@@ -282,6 +285,12 @@ struct Api::Impl {
         sessions(c, o.sessions),
         by_address(c, o.logins_per_address),
         by_badge(c, o.logins_per_badge) {}
+
+  // Whether a bearer token still works: a live session, or an API token not revoked.
+  bool Alive(const std::string& token) {
+    if (app::ApiTokens::LooksLikeToken(token)) return tokens.Authenticate(token).has_value();
+    return sessions.Alive(token);
+  }
 
   // The request as an authenticated caller.
   struct Caller {
@@ -415,7 +424,13 @@ struct Api::Impl {
       const bool by_cookie = token.empty();
       if (by_cookie) token = CookieToken(r);
       std::optional<SessionTable::Live> s;
-      if (!token.empty()) s = sessions.Use(token);
+      if (!by_cookie && app::ApiTokens::LooksLikeToken(token)) {
+        if (auto as = tokens.Authenticate(token)) {
+          s = SessionTable::Live{*as, SessionTable::Kind::kApi, ""};
+        }
+      } else if (!token.empty()) {
+        s = sessions.Use(token);
+      }
       if (!s) {
         HttpResponse out = Error(401, "unauthenticated",
                                  token.empty() ? "log in first (Authorization: Bearer <token>)"
@@ -447,6 +462,11 @@ struct Api::Impl {
     if (p == "/healthz") return Health();
     if (p == "/metrics") return Metrics(r);
     if (p == "/api/v1/terminal/login") return Login(r);
+    if (caller && caller->kind == SessionTable::Kind::kApi &&
+        (p == "/api/v1/terminal/logout" || p == "/api/v1/staff/logout")) {
+      return Error(400, "invalid_argument",
+                   "an API token is not logged out: an administrator revokes it");
+    }
     if (p == "/api/v1/terminal/logout") {
       sessions.Close(caller->token);
       return Json(200, json{{"logged_out", true}});
@@ -472,6 +492,9 @@ struct Api::Impl {
     if (p == "/api/v1/ledger/status") return LedgerStatus();
     if (p == "/api/v1/audit") return Audit(r, *caller);
     if (p == "/api/v1/alerts") return Alerts(r, caller->session);
+    if (p == "/api/v1/tokens" && r.method == "POST") return IssueToken(r, caller->session);
+    if (p == "/api/v1/tokens") return Tokens();
+    if (p == "/api/v1/tokens/{name}/revoke") return RevokeToken(caller->session, params["name"]);
     if (p == "/api/v1/sites") return Sites(caller->session);
     if (p == "/api/v1/sites/{site}") return Site(caller->session, params["site"]);
     if (p == "/api/v1/people") return People(r, caller->session);
@@ -732,6 +755,9 @@ struct Api::Impl {
   HttpResponse People(const HttpRequest& r, const app::Session& who);
   HttpResponse Certifications(const HttpRequest& r, const app::Session& who);
   HttpResponse Overdue(const app::Session& who);
+  HttpResponse Tokens();
+  HttpResponse IssueToken(const HttpRequest& r, const app::Session& who);
+  HttpResponse RevokeToken(const app::Session& who, const std::string& name);
   HttpResponse RecordService(const HttpRequest& r, const app::Session& who,
                              const std::string& serial);
   HttpResponse Quarantine(const HttpRequest& r, const app::Session& who, const std::string& serial);

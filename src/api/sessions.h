@@ -31,7 +31,8 @@ class SessionTable {
   };
   SessionTable(const core::Clock& clock, Limits limits) : clock_(clock), limits_(limits) {}
 
-  enum class Kind { kTerminal, kStaff };
+  // kApi: an integration's API token (app/api_tokens.h), not kept in this table.
+  enum class Kind { kTerminal, kStaff, kApi };
   struct Opened {
     std::string token;
     std::string csrf;  // staff sessions only

@@ -445,4 +445,31 @@ HttpResponse Api::Impl::ApproveEmergency(const app::Session& who, const std::str
   return OutcomeResponse(*o);
 }
 
+// ---- API tokens ---------------------------------------------------------------------------------
+
+HttpResponse Api::Impl::Tokens() {
+  auto list = tokens.List();
+  if (!list) return FromStatus(list.error());
+  json rows = json::array();
+  for (const auto& t : *list) {
+    rows.push_back(json{
+        {"name", t.name}, {"badge", t.badge}, {"created", core::FormatUtcMicros(t.created_us)}});
+  }
+  return Json(200, json{{"tokens", rows}});
+}
+
+HttpResponse Api::Impl::IssueToken(const HttpRequest& r, const app::Session& who) {
+  auto f = BodyFields(r, {{"badge", true, 64}, {"name", true, 64}});
+  if (!f) return FromStatus(f.error());
+  auto token = tokens.Issue("person:" + who.badge(), f->at("badge"), f->at("name"));
+  if (!token) return FromStatus(token.error());
+  return Json(201, json{{"token", *token}, {"name", f->at("name")}, {"badge", f->at("badge")}});
+}
+
+HttpResponse Api::Impl::RevokeToken(const app::Session& who, const std::string& name) {
+  const core::Status s = tokens.Revoke("person:" + who.badge(), name);
+  if (!s.ok()) return FromStatus(s);
+  return Json(200, json{{"revoked", name}});
+}
+
 }  // namespace custodian::api

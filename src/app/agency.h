@@ -42,6 +42,19 @@ class CredentialVault {
   };
   virtual core::Status PutStaffSecret(const std::string& badge, const StaffSecret& secret) = 0;
   virtual core::Result<std::optional<StaffSecret>> GetStaffSecret(const std::string& badge) = 0;
+
+  // API tokens (app/api_tokens.h), by the hex SHA-256 of the token: never the token itself.
+  struct ApiToken {
+    std::string name;
+    std::string badge;
+    int64_t created_us = 0;
+  };
+  // AlreadyExists when the name is taken.
+  virtual core::Status PutApiToken(const std::string& token_sha256, const ApiToken& token) = 0;
+  virtual core::Result<std::optional<ApiToken>> FindApiToken(const std::string& token_sha256) = 0;
+  // NotFound when there is no token of that name; returns the one removed.
+  virtual core::Result<ApiToken> DeleteApiToken(const std::string& name) = 0;
+  virtual core::Result<std::vector<ApiToken>> ApiTokens() = 0;
 };
 
 // Time-based one-time codes (RFC 6238: HMAC-SHA1, 6 digits, 30 s steps; store/totp.h).

@@ -54,6 +54,7 @@ class Session {
  private:
   friend class CustodyDesk;
   friend class StaffLogins;
+  friend class ApiTokens;
   Session(std::string badge, std::string site, domain::Micros since)
       : badge_(std::move(badge)), site_(std::move(site)), since_(since) {}
   std::string badge_;

@@ -128,6 +128,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HardwareAlarm, site, bank, compartment, code,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EmergencyModeSet, site, bank, mode, by, second, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PartialUse, badge, serial, expected_g, measured_g)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AlertAcknowledged, alert, badge, site, note)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ApiTokenIssued, badge, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ApiTokenRevoked, badge, name)
 
 }  // namespace custodian::domain
 

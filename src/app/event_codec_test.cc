@@ -54,7 +54,9 @@ std::vector<DomainEvent> OneOfEach() {
       HardwareAlarm{"HQ", "A", "14", "temperature_excursion", "9.1 °C", {"EV-1", "EV-2"}},
       EmergencyModeSet{"HQ", "A", "lockdown", "2001", "4001", "armed intruder"},
       PartialUse{"1001", "OC-1", 180, 121},
-      AlertAcknowledged{42, "2001", "HQ", "spoke to the officer"}};
+      AlertAcknowledged{42, "2001", "HQ", "spoke to the officer"},
+      ApiTokenIssued{"9901", "siem"},
+      ApiTokenRevoked{"9901", "siem"}};
 }
 
 TEST(EventCodec, EveryKindRoundTripsExactly) {

@@ -44,6 +44,8 @@ std::string_view KindOf(const DomainEvent& e) {
                         [](const EmergencyModeSet&) { return "emergency.mode_set"; },
                         [](const PartialUse&) { return "item.partial_use"; },
                         [](const AlertAcknowledged&) { return "alert.acknowledged"; },
+                        [](const ApiTokenIssued&) { return "credential.api_token_issued"; },
+                        [](const ApiTokenRevoked&) { return "credential.api_token_revoked"; },
                     },
                     e);
 }

@@ -231,6 +231,21 @@ struct AlertAcknowledged {
   friend bool operator==(const AlertAcknowledged&, const AlertAcknowledged&) = default;
 };
 
+// An API token was issued to an integration (PRODUCT.md §3.11), or revoked. The token acts as the
+// person `badge` — with exactly their roles and sites, so an integration is a person defined with
+// the roles and sites it should have —; only its SHA-256 is kept, in the credential vault, and
+// never in the ledger. `name` tells tokens apart ("siem", "cad-bridge").
+struct ApiTokenIssued {
+  std::string badge;
+  std::string name;
+  friend bool operator==(const ApiTokenIssued&, const ApiTokenIssued&) = default;
+};
+struct ApiTokenRevoked {
+  std::string badge;
+  std::string name;
+  friend bool operator==(const ApiTokenRevoked&, const ApiTokenRevoked&) = default;
+};
+
 using DomainEvent =
     std::variant<SiteDefined, CompartmentDefined, ItemTypeDefined, ItemDefined, PersonDefined,
                  CredentialRevoked, CredentialReinstated, LoginSucceeded, LoginFailed,
@@ -238,7 +253,7 @@ using DomainEvent =
                  SignOutAbandoned, ReturnStarted, ReturnAbandoned, ItemReturned, ReturnRejected,
                  ItemHandedOver, ProblemReported, ServiceOpened, ItemServiced, ItemOverdue,
                  ChargeObserved, HardwareAlarm, EmergencyModeSet, PartialUse, StaffLoginSet,
-                 AlertAcknowledged>;
+                 AlertAcknowledged, ApiTokenIssued, ApiTokenRevoked>;
 
 // The ledger kind of an event: "site.defined", "access.denied", "item.signed_out", …
 std::string_view KindOf(const DomainEvent& e);

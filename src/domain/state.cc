@@ -200,6 +200,8 @@ void State::Apply(const DomainEvent& event, Micros at, uint64_t index) {
               }
             }
           },
+          [&](const ApiTokenIssued&) {},
+          [&](const ApiTokenRevoked&) {},
           [&](const AlertAcknowledged& e) {
             auto it = open_alerts.find(e.alert);
             if (it == open_alerts.end()) return;
@@ -317,6 +319,23 @@ core::Status State::Check(const DomainEvent& event) const {
           [&](const LoginFailed&) -> core::Status { return core::Status::Ok(); },
           // What the hardware reports is recorded as reported.
           [&](const HardwareAlarm&) -> core::Status { return core::Status::Ok(); },
+          [&](const ApiTokenIssued& e) -> core::Status {
+            const PersonState* p = FindPerson(e.badge);
+            if (p == nullptr) return core::NotFoundError("no one has badge \"" + e.badge + "\"");
+            bool staff = false;
+            for (Role r : p->person.roles) staff = staff || IsStaffRole(r);
+            if (!staff) {
+              return core::FailedPreconditionError(
+                  "badge " + e.badge +
+                  " has no staff role (supervisor, armorer, evidence custodian, admin, auditor): "
+                  "a token acts with its person's roles");
+            }
+            if (p->revoked)
+              return core::FailedPreconditionError("badge " + e.badge + " is revoked");
+            if (!IsCode(e.name)) return CodeError("token name", e.name);
+            return core::Status::Ok();
+          },
+          [&](const ApiTokenRevoked&) -> core::Status { return core::Status::Ok(); },
           [&](const AlertAcknowledged& e) -> core::Status {
             if (!open_alerts.count(e.alert)) {
               return core::FailedPreconditionError("alert " + std::to_string(e.alert) +

@@ -25,6 +25,7 @@
 #include "store/files.h"
 #include "store/sqlite/sqlite_credential_vault.h"
 #include "store/sqlite/sqlite_ledger_store.h"
+#include "store/system_random.h"
 #include "store/totp.h"
 #include "store/tzdb_zones.h"
 
@@ -61,6 +62,8 @@ struct World {
   std::unique_ptr<app::CustodyDesk> desk;
   store::Totp totp;
   std::unique_ptr<app::StaffLogins> staff;
+  store::SystemRandom random;
+  std::unique_ptr<app::ApiTokens> tokens;
   std::unique_ptr<api::Api> api;
   std::string token;
 
@@ -101,10 +104,11 @@ struct World {
     };
     desk = std::make_unique<app::CustodyDesk>(*agency, lockers, *vault, hasher, clock, zones);
     staff = std::make_unique<app::StaffLogins>(*agency, *vault, hasher, totp, clock);
+    tokens = std::make_unique<app::ApiTokens>(*agency, *vault, random, clock);
     api::ApiOptions options;
     options.sessions.idle = 3'600'000'000LL;  // the officer's session outlives the run
-    api =
-        std::make_unique<api::Api>(*agency, *desk, *staff, *ledger, *store, clock, zones, options);
+    api = std::make_unique<api::Api>(*agency, *desk, *staff, *tokens, *ledger, *store, clock, zones,
+                                     options);
     api::HttpRequest login;
     login.method = "POST";
     login.path = "/api/v1/terminal/login";

@@ -18,6 +18,7 @@
 #include "app/custody_desk.h"
 #include "store/argon2_pins.h"
 #include "store/sqlite/sqlite_credential_vault.h"
+#include "store/system_random.h"
 #include "store/tls_certificate.h"
 #include "store/totp.h"
 #include "store/tzdb_zones.h"
@@ -118,7 +119,8 @@ class ApiTest : public ::testing::Test {
     for (const char* badge : {"2001", "6001"}) {
       ASSERT_TRUE(staff_->Enroll("admin:test", badge, kPassword, kSecret));
     }
-    api_ = std::make_unique<api::Api>(*agency_, *desk_, *staff_, f_.ledger(), f_.store(),
+    tokens_ = std::make_unique<app::ApiTokens>(*agency_, *vault_, random_, f_.clock());
+    api_ = std::make_unique<api::Api>(*agency_, *desk_, *staff_, *tokens_, f_.ledger(), f_.store(),
                                       f_.clock(), zones, api_options_);
     auto s = api::HttpServer::Start(options,
                                     [this](const api::HttpRequest& r) { return api_->Handle(r); });
@@ -184,6 +186,8 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<app::CustodyDesk> desk_;
   store::Totp totp_;
   std::unique_ptr<app::StaffLogins> staff_;
+  store::SystemRandom random_;
+  std::unique_ptr<app::ApiTokens> tokens_;
   std::unique_ptr<api::Api> api_;
   api::ApiOptions api_options_;
   std::unique_ptr<api::HttpServer> server_;
@@ -760,6 +764,61 @@ TEST_F(ApiTest, ALockdownNeedsTwoPeopleBlocksSignOutsAndLiftingItRestoresThem) {
   EXPECT_EQ(officer.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 200);
 }
 
+// ---- API tokens for integrations ----------------------------------------------------------------
+
+TEST_F(ApiTest, AnApiTokenActsAsItsPersonWithTheirRolesAndSitesUntilRevoked) {
+  // The integration: a person with exactly the roles and sites it should have.
+  ASSERT_TRUE(
+      agency_
+          ->Record("admin:test",
+                   {domain::PersonDefined{MakePerson("9901", {Role::kSupervisor}, {"HQ"}), false}})
+          .ok());
+  HttpClient admin = As("5001");
+  EXPECT_EQ(As("2001").Post("/api/v1/tokens", R"({"badge":"9901","name":"cad"})").status, 403);
+  const uint64_t before = f_.ledger().size();
+  const HttpResult issued = admin.Post("/api/v1/tokens", R"({"badge":"9901","name":"cad"})");
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  const std::string token = Body(issued)["token"];
+  EXPECT_THAT(token, ::testing::MatchesRegex("cst_[0-9a-f]{64}"));
+  EXPECT_THAT(KindsSince(before), ::testing::ElementsAre("credential.api_token_issued"));
+  std::string ledger_text;
+  ASSERT_TRUE(f_.store()
+                  .ScanEvents(before, UINT64_MAX,
+                              [&](uint64_t, core::ByteSpan r) {
+                                ledger_text.append(reinterpret_cast<const char*>(r.data()),
+                                                   r.size());
+                                return true;
+                              })
+                  .ok());
+  EXPECT_EQ(ledger_text.find(token.substr(4)), std::string::npos) << "the token is in the ledger";
+
+  HttpClient integration = Client();
+  integration.SetToken(token);
+  EXPECT_EQ(integration.Get("/api/v1/custody").status, 200);
+  const json sites = Body(integration.Get("/api/v1/sites"))["sites"];
+  ASSERT_EQ(sites.size(), 1u);
+  EXPECT_EQ(sites[0]["site"], "HQ");
+  EXPECT_EQ(integration.Get("/api/v1/tokens").status, 403);  // a supervisor, not an admin
+  EXPECT_EQ(integration.Post("/api/v1/terminal/signout", R"({"serial":"R-1"})").status, 403);
+  EXPECT_EQ(integration.Post("/api/v1/terminal/logout", "{}").status, 400);
+
+  // Names are unique, officers get none, and the list never shows a token.
+  EXPECT_EQ(admin.Post("/api/v1/tokens", R"({"badge":"9901","name":"cad"})").status, 409);
+  EXPECT_EQ(admin.Post("/api/v1/tokens", R"({"badge":"1001","name":"x"})").status, 409);
+  EXPECT_EQ(admin.Post("/api/v1/tokens", R"({"badge":"9901","name":"bad name"})").status, 400);
+  const HttpResult list = admin.Get("/api/v1/tokens");
+  EXPECT_EQ(Body(list)["tokens"].size(), 1u);
+  EXPECT_EQ(Body(list)["tokens"][0]["badge"], "9901");
+  EXPECT_EQ(list.body.find(token.substr(4)), std::string::npos);
+
+  ASSERT_EQ(admin.Post("/api/v1/tokens/cad/revoke", "{}").status, 200);
+  EXPECT_EQ(integration.Get("/api/v1/custody").status, 401);
+  EXPECT_EQ(admin.Post("/api/v1/tokens/cad/revoke", "{}").status, 404);
+  HttpClient guesser = Client();
+  guesser.SetToken("cst_" + std::string(64, '0'));
+  EXPECT_EQ(guesser.Get("/api/v1/custody").status, 401);
+}
+
 // ---- every role × every endpoint ----------------------------------------------------------------
 
 TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
@@ -815,6 +874,12 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
        {"GET", "/api/v1/ledger/status", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/alerts",
        {"GET", "/api/v1/alerts", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
+      {"GET /api/v1/tokens",
+       {"GET", "/api/v1/tokens", "", {403, 403, 403, 200, 403, 403, 403, 401}}},
+      {"POST /api/v1/tokens",
+       {"POST", "/api/v1/tokens", "{}", {403, 403, 403, 400, 403, 403, 403, 401}}},
+      {"POST /api/v1/tokens/{name}/revoke",
+       {"POST", "/api/v1/tokens/none/revoke", "{}", {403, 403, 403, 404, 403, 403, 403, 401}}},
       {"POST /api/v1/items/{serial}/service",
        {"POST",
         "/api/v1/items/X-0/service",

@@ -29,7 +29,10 @@ core::Result<std::unique_ptr<SqliteCredentialVault>> SqliteCredentialVault::Open
                                 "CREATE TABLE IF NOT EXISTS pins(badge TEXT PRIMARY KEY, "
                                 "hash TEXT NOT NULL);"
                                 "CREATE TABLE IF NOT EXISTS staff(badge TEXT PRIMARY KEY, "
-                                "password_hash TEXT NOT NULL, totp_secret TEXT NOT NULL);",
+                                "password_hash TEXT NOT NULL, totp_secret TEXT NOT NULL);"
+                                "CREATE TABLE IF NOT EXISTS api_tokens(sha256 TEXT PRIMARY KEY, "
+                                "name TEXT NOT NULL UNIQUE, badge TEXT NOT NULL, "
+                                "created_us INTEGER NOT NULL);",
                                 nullptr, nullptr, nullptr);
   umask(old);
   if (exec != SQLITE_OK) return Error(db, "cannot prepare " + path);
@@ -126,6 +129,100 @@ SqliteCredentialVault::GetStaffSecret(const std::string& badge) {
   }
   sqlite3_finalize(s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(db_, "read a staff login");
+  return out;
+}
+
+namespace {
+
+// One prepared statement, finalized on scope exit.
+struct Statement {
+  sqlite3_stmt* s = nullptr;
+  ~Statement() { sqlite3_finalize(s); }
+  void Text(int i, const std::string& v) {
+    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  std::string Column(int i) {
+    const unsigned char* t = sqlite3_column_text(s, i);
+    return t == nullptr ? std::string() : reinterpret_cast<const char*>(t);
+  }
+  app::CredentialVault::ApiToken Token() {
+    return {Column(0), Column(1), sqlite3_column_int64(s, 2)};
+  }
+};
+
+}  // namespace
+
+core::Status SqliteCredentialVault::PutApiToken(const std::string& token_sha256,
+                                                const ApiToken& token) {
+  std::lock_guard l(mu_);
+  Statement st;
+  if (sqlite3_prepare_v2(db_,
+                         "INSERT INTO api_tokens(sha256, name, badge, created_us) "
+                         "VALUES(?, ?, ?, ?)",
+                         -1, &st.s, nullptr) != SQLITE_OK) {
+    return Error(db_, "prepare");
+  }
+  st.Text(1, token_sha256);
+  st.Text(2, token.name);
+  st.Text(3, token.badge);
+  sqlite3_bind_int64(st.s, 4, token.created_us);
+  const int rc = sqlite3_step(st.s);
+  if (rc == SQLITE_CONSTRAINT) {
+    return core::AlreadyExistsError("an API token named \"" + token.name + "\" exists already");
+  }
+  if (rc != SQLITE_DONE) return Error(db_, "store an API token");
+  return core::Status::Ok();
+}
+
+core::Result<std::optional<app::CredentialVault::ApiToken>> SqliteCredentialVault::FindApiToken(
+    const std::string& token_sha256) {
+  std::lock_guard l(mu_);
+  Statement st;
+  if (sqlite3_prepare_v2(db_, "SELECT name, badge, created_us FROM api_tokens WHERE sha256 = ?", -1,
+                         &st.s, nullptr) != SQLITE_OK) {
+    return Error(db_, "prepare");
+  }
+  st.Text(1, token_sha256);
+  const int rc = sqlite3_step(st.s);
+  if (rc == SQLITE_ROW) return std::optional<ApiToken>(st.Token());
+  if (rc != SQLITE_DONE) return Error(db_, "read an API token");
+  return std::optional<ApiToken>();
+}
+
+core::Result<app::CredentialVault::ApiToken> SqliteCredentialVault::DeleteApiToken(
+    const std::string& name) {
+  std::lock_guard l(mu_);
+  Statement find;
+  if (sqlite3_prepare_v2(db_, "SELECT name, badge, created_us FROM api_tokens WHERE name = ?", -1,
+                         &find.s, nullptr) != SQLITE_OK) {
+    return Error(db_, "prepare");
+  }
+  find.Text(1, name);
+  const int rc = sqlite3_step(find.s);
+  if (rc == SQLITE_DONE) return core::NotFoundError("no API token is named \"" + name + "\"");
+  if (rc != SQLITE_ROW) return Error(db_, "read an API token");
+  ApiToken token = find.Token();
+  Statement del;
+  if (sqlite3_prepare_v2(db_, "DELETE FROM api_tokens WHERE name = ?", -1, &del.s, nullptr) !=
+      SQLITE_OK) {
+    return Error(db_, "prepare");
+  }
+  del.Text(1, name);
+  if (sqlite3_step(del.s) != SQLITE_DONE) return Error(db_, "delete an API token");
+  return token;
+}
+
+core::Result<std::vector<app::CredentialVault::ApiToken>> SqliteCredentialVault::ApiTokens() {
+  std::lock_guard l(mu_);
+  Statement st;
+  if (sqlite3_prepare_v2(db_, "SELECT name, badge, created_us FROM api_tokens ORDER BY name", -1,
+                         &st.s, nullptr) != SQLITE_OK) {
+    return Error(db_, "prepare");
+  }
+  std::vector<ApiToken> out;
+  int rc;
+  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) out.push_back(st.Token());
+  if (rc != SQLITE_DONE) return Error(db_, "list the API tokens");
   return out;
 }
 

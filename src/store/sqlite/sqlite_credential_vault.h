@@ -23,6 +23,10 @@ class SqliteCredentialVault final : public app::CredentialVault {
   core::Result<std::optional<std::string>> PinHash(const std::string& badge) override;
   core::Status PutStaffSecret(const std::string& badge, const StaffSecret& secret) override;
   core::Result<std::optional<StaffSecret>> GetStaffSecret(const std::string& badge) override;
+  core::Status PutApiToken(const std::string& token_sha256, const ApiToken& token) override;
+  core::Result<std::optional<ApiToken>> FindApiToken(const std::string& token_sha256) override;
+  core::Result<ApiToken> DeleteApiToken(const std::string& name) override;
+  core::Result<std::vector<ApiToken>> ApiTokens() override;
 
  private:
   explicit SqliteCredentialVault(sqlite3* db) : db_(db) {}
