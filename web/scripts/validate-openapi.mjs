@@ -6,12 +6,14 @@
 // Run by `make test` (ctest: openapi_valid) and by `npm run validate-openapi` in web/.
 import { existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { argv, cwd, exit } from "node:process";
+import { argv, exit } from "node:process";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const file = resolve(argv[2] ?? resolve(here, "../../docs/openapi.yaml"));
-const shown = relative(cwd(), file) || file;
+// Named from the repository's root whatever the working directory (ctest runs in build/).
+const fromRoot = relative(resolve(here, "../.."), file);
+const shown = fromRoot && !fromRoot.startsWith("..") ? fromRoot : file;
 
 if (!existsSync(file)) {
   console.error(`validate-openapi: ${shown} does not exist`);
