@@ -24,8 +24,11 @@ test: deps
 	@cmake --build --preset dev -j $(JOBS)
 	@ctest --preset dev
 
+# custodian_bench, then the HTTP figures of `custodian serve` beside nginx (bench/http_bench: wrk,
+# HTTP_BENCH_SECONDS per run, default 5, HTTP_BENCH_ROUNDS rounds, default 3).
 bench: build
 	@build/release/bench/custodian_bench
+	@bench/http_bench
 
 # Coverage-guided fuzzing with clang's libFuzzer, FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60

@@ -183,6 +183,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   template <typename S>
   asio::awaitable<void> Connection(S stream, asio::strand<asio::io_context::executor_type> strand) {
     beast::flat_buffer buffer;
+    // The peer's address, once per connection rather than a getpeername call per request.
+    std::string peer;
+    {
+      beast::error_code peer_ec;
+      const auto endpoint = beast::get_lowest_layer(stream).socket().remote_endpoint(peer_ec);
+      if (!peer_ec) peer = endpoint.address().to_string();
+    }
     for (;;) {
       if (stopping) break;
       http::request_parser<http::string_body> parser;
@@ -222,9 +229,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       http::request<http::string_body> req = parser.release();
       ++in_flight;
       HttpRequest in = Convert(req);
-      beast::error_code peer_ec;
-      const auto endpoint = beast::get_lowest_layer(stream).socket().remote_endpoint(peer_ec);
-      if (!peer_ec) in.peer = endpoint.address().to_string();
+      in.peer = peer;
       HttpResponse out;
       if (core::Status t =
               ParseTarget(std::string_view(req.target().data(), req.target().size()), in);
