@@ -17,6 +17,7 @@
 
 #include "api/api.h"
 #include "app/event_codec.h"
+#include "app/ledger_tasks.h"
 #include "core/clock.h"
 #include "core/csv.h"
 #include "ledger/record.h"
@@ -492,6 +493,9 @@ struct Api::Impl {
     if (p == "/api/v1/ledger/status") return LedgerStatus();
     if (p == "/api/v1/audit") return Audit(r, *caller);
     if (p == "/api/v1/alerts") return Alerts(r, caller->session);
+    if (p == "/api/v1/ledger/checkpoint") return Checkpoint();
+    if (p == "/api/v1/ledger/proof") return Proof(r);
+    if (p == "/api/v1/ledger/consistency") return Consistency(r);
     if (p == "/api/v1/tokens" && r.method == "POST") return IssueToken(r, caller->session);
     if (p == "/api/v1/tokens") return Tokens();
     if (p == "/api/v1/tokens/{name}/revoke") return RevokeToken(caller->session, params["name"]);
@@ -756,6 +760,9 @@ struct Api::Impl {
   HttpResponse Certifications(const HttpRequest& r, const app::Session& who);
   HttpResponse Overdue(const app::Session& who);
   HttpResponse Tokens();
+  HttpResponse Checkpoint();
+  HttpResponse Proof(const HttpRequest& r);
+  HttpResponse Consistency(const HttpRequest& r);
   HttpResponse IssueToken(const HttpRequest& r, const app::Session& who);
   HttpResponse RevokeToken(const app::Session& who, const std::string& name);
   HttpResponse RecordService(const HttpRequest& r, const app::Session& who,

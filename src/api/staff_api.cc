@@ -472,4 +472,60 @@ HttpResponse Api::Impl::RevokeToken(const app::Session& who, const std::string& 
   return Json(200, json{{"revoked", name}});
 }
 
+// ---- ledger checkpoints and proofs
+// ---------------------------------------------------------------
+
+HttpResponse Api::Impl::Checkpoint() {
+  auto c = ledger.Checkpoint();
+  if (!c) return FromStatus(c.error());
+  HttpResponse out;
+  out.content_type = "text/plain; charset=utf-8";
+  out.body = c->note;
+  return out;
+}
+
+namespace {
+
+// Named whole-number query parameters: each present one parsed, a 400 naming a bad one.
+std::optional<HttpResponse> Numbers(const HttpRequest& r,
+                                    std::initializer_list<std::pair<const char*, uint64_t*>> want,
+                                    std::initializer_list<const char*> required) {
+  for (const auto& [name, value] : r.query) {
+    bool known = false;
+    for (const auto& [n, out] : want) known = known || name == n;
+    if (!known) return Error(400, "invalid_argument", name + ": unknown parameter");
+  }
+  for (const char* name : required) {
+    if (!r.query.count(name)) {
+      return Error(400, "invalid_argument", std::string(name) + ": missing");
+    }
+  }
+  for (const auto& [name, out] : want) {
+    auto it = r.query.find(name);
+    if (it == r.query.end()) continue;
+    auto v = Whole(it->second);
+    if (!v) return Error(400, "invalid_argument", std::string(name) + ": not a whole number");
+    *out = *v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+HttpResponse Api::Impl::Proof(const HttpRequest& r) {
+  uint64_t index = 0, size = ledger.size();
+  if (auto bad = Numbers(r, {{"index", &index}, {"size", &size}}, {"index"})) return *bad;
+  auto j = app::InclusionProofJson(ledger, index, size);
+  if (!j) return FromStatus(j.error());
+  return Json(200, *j);
+}
+
+HttpResponse Api::Impl::Consistency(const HttpRequest& r) {
+  uint64_t from = 0, to = ledger.size();
+  if (auto bad = Numbers(r, {{"from", &from}, {"to", &to}}, {"from"})) return *bad;
+  auto j = app::ConsistencyProofJson(ledger, from, to);
+  if (!j) return FromStatus(j.error());
+  return Json(200, *j);
+}
+
 }  // namespace custodian::api

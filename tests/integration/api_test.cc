@@ -16,6 +16,8 @@
 #include "api/http_server.h"
 #include "app/agency.h"
 #include "app/custody_desk.h"
+#include "ledger/hash.h"
+#include "ledger/merkle.h"
 #include "store/argon2_pins.h"
 #include "store/sqlite/sqlite_credential_vault.h"
 #include "store/system_random.h"
@@ -819,6 +821,41 @@ TEST_F(ApiTest, AnApiTokenActsAsItsPersonWithTheirRolesAndSitesUntilRevoked) {
   EXPECT_EQ(guesser.Get("/api/v1/custody").status, 401);
 }
 
+// ---- ledger checkpoints and proofs -------------------------------------------------------------
+
+TEST_F(ApiTest, AnAuditorGetsASignedCheckpointAndProofsThatVerify) {
+  HttpClient auditor = As("6001");
+  const HttpResult cp = auditor.Get("/api/v1/ledger/checkpoint");
+  ASSERT_EQ(cp.status, 200) << cp.body;
+  const uint64_t size = f_.ledger().size();
+  EXPECT_THAT(cp.body, ::testing::HasSubstr("\n" + std::to_string(size) + "\n"));
+  EXPECT_THAT(cp.body, ::testing::HasSubstr("\n\u2014 "));  // the signature line of a signed note
+
+  auto hash = [](const json& j) { return *ledger::HashFromHex(j.get<std::string>()); };
+  const HttpResult p = auditor.Get("/api/v1/ledger/proof?index=3&size=" + std::to_string(size));
+  ASSERT_EQ(p.status, 200) << p.body;
+  const json proof = Body(p);
+  std::vector<ledger::Hash> path;
+  for (const json& h : proof["path"]) path.push_back(hash(h));
+  EXPECT_TRUE(
+      ledger::VerifyInclusion(hash(proof["leaf_hash"]), 3, size, path, hash(proof["root"])).ok());
+  EXPECT_EQ(proof["root"], core::HexEncode(core::ByteSpan(f_.ledger().root())));
+
+  const HttpResult c = auditor.Get("/api/v1/ledger/consistency?from=5&to=" + std::to_string(size));
+  ASSERT_EQ(c.status, 200) << c.body;
+  const json cons = Body(c);
+  path.clear();
+  for (const json& h : cons["path"]) path.push_back(hash(h));
+  EXPECT_TRUE(
+      ledger::VerifyConsistency(5, size, hash(cons["root_from"]), hash(cons["root_to"]), path)
+          .ok());
+
+  EXPECT_EQ(auditor.Get("/api/v1/ledger/proof").status, 400);
+  EXPECT_EQ(auditor.Get("/api/v1/ledger/proof?index=x").status, 400);
+  EXPECT_EQ(auditor.Get("/api/v1/ledger/proof?index=99999").status, 400);
+  EXPECT_EQ(auditor.Get("/api/v1/ledger/consistency?from=9&to=3").status, 400);
+}
+
 // ---- every role × every endpoint ----------------------------------------------------------------
 
 TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
@@ -874,6 +911,12 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
        {"GET", "/api/v1/ledger/status", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/alerts",
        {"GET", "/api/v1/alerts", "", {403, 200, 200, 200, 200, 403, 200, 401}}},
+      {"GET /api/v1/ledger/checkpoint",
+       {"GET", "/api/v1/ledger/checkpoint", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
+      {"GET /api/v1/ledger/proof",
+       {"GET", "/api/v1/ledger/proof?index=0", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
+      {"GET /api/v1/ledger/consistency",
+       {"GET", "/api/v1/ledger/consistency?from=1", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/tokens",
        {"GET", "/api/v1/tokens", "", {403, 403, 403, 200, 403, 403, 403, 401}}},
       {"POST /api/v1/tokens",
