@@ -11,6 +11,7 @@
 #include "app/agency.h"
 #include "app/csv_import.h"
 #include "app/demo_agency.h"
+#include "app/importer.h"
 #include "app/staff_logins.h"
 #include "core/clock.h"
 #include "core/csv.h"
@@ -18,6 +19,7 @@
 #include "policy/policy.h"
 #include "store/argon2_pins.h"
 #include "store/files.h"
+#include "store/import_env.h"
 #include "store/sqlite/sqlite_credential_vault.h"
 #include "store/totp.h"
 #include "store/tzdb_zones.h"
@@ -87,46 +89,15 @@ core::Result<domain::Micros> ParseInstant(const std::string& at, const core::Clo
   return seconds * 1'000'000;
 }
 
-// What an import needs from this machine: its time zone database and a random PIN source.
-app::ImportEnv MachineImportEnv() {
-  app::ImportEnv env;
-  env.zone_exists = [](std::string_view name) { return store::FindZone(name).has_value(); };
-  env.new_pin = [] { return store::RandomPin(6); };
-  return env;
-}
-
-// Hashes every PIN with Argon2id and stores the hashes in DIR/credentials.db, in one transaction.
-// Called before the people are recorded: a person recorded without a stored hash could never log
-// in (safe), a hash without its person is never used. Each PIN gets its own salted hash (~80 ms
-// and 64 MiB each), so a larger batch is split over two threads.
+// Hashes every PIN with Argon2id and stores the hashes in DIR/credentials.db, in one transaction
+// (app::StorePinHashes).
 core::Status StorePinHashes(const std::string& data,
                             const std::vector<std::pair<std::string, std::string>>& pins) {
   if (pins.empty()) return core::Status::Ok();
   store::Argon2PinHasher hasher;
-  std::vector<std::pair<std::string, std::string>> hashes(pins.size());
-  std::vector<core::Status> failed(2);
-  auto hash_range = [&](size_t begin, size_t end, core::Status& status) {
-    for (size_t i = begin; i < end && status.ok(); ++i) {
-      auto h = hasher.Hash(pins[i].second);
-      if (!h) {
-        status = h.error();
-      } else {
-        hashes[i] = {pins[i].first, std::move(*h)};
-      }
-    }
-  };
-  const size_t half = pins.size() / 2;
-  if (half == 0) {
-    hash_range(0, pins.size(), failed[0]);
-  } else {
-    std::thread second(hash_range, half, pins.size(), std::ref(failed[1]));
-    hash_range(0, half, failed[0]);
-    second.join();
-  }
-  for (const core::Status& s : failed) CUSTODIAN_RETURN_IF_ERROR(s);
   CUSTODIAN_ASSIGN_OR_RETURN(
       auto vault, store::SqliteCredentialVault::Open((fs::path(data) / "credentials.db").string()));
-  return vault->PutPinHashes(hashes);
+  return app::StorePinHashes(*vault, hasher, pins);
 }
 
 void PrintReasons(const policy::Decision& d) {
@@ -144,7 +115,8 @@ int RunImport(const std::string& data, const std::string& kind_name, const std::
   if (!csv) return Fail(csv.error());
   auto o = Open(data, /*create=*/true);
   if (!o) return Fail(o.error());
-  auto plan = app::PlanImport(*kind, *csv, o->agency->Snapshot(), MachineImportEnv());
+  // As app::Importer does, but the vault is opened only when there are PINs to store.
+  auto plan = app::PlanImport(*kind, *csv, o->agency->Snapshot(), store::MachineImportEnv());
   if (!plan) return Fail(plan.error().Annotate(file));
   if (auto s = StorePinHashes(data, plan->pins); !s.ok()) return Fail(s);
   if (auto s = o->agency->Record("cli:import", plan->events); !s.ok()) {
@@ -193,7 +165,7 @@ int RunDemoSeed(const std::string& data) {
   // The five CSVs are planned as `import` plans them, each on top of the ones before, and then
   // recorded together: all or none, so a failed seed never leaves half an agency behind that a
   // second run would take for a seeded one.
-  const app::ImportEnv env = MachineImportEnv();
+  const app::ImportEnv env = store::MachineImportEnv();
   domain::State planned = before;
   std::vector<domain::DomainEvent> events;
   std::vector<std::pair<std::string, std::string>> pins;

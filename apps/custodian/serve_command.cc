@@ -22,6 +22,7 @@
 #include "hardware/sim/site_simulator.h"
 #include "store/argon2_pins.h"
 #include "store/files.h"
+#include "store/import_env.h"
 #include "store/sqlite/sqlite_credential_vault.h"
 #include "store/system_random.h"
 #include "store/tls_certificate.h"
@@ -192,7 +193,9 @@ int RunServe(const ServeArgs& args) {
   app::StaffLogins staff(**agency, **vault, hasher, totp, clock);
   store::SystemRandom random;
   app::ApiTokens tokens(**agency, **vault, random, clock);
-  api::Api api(**agency, desk, staff, tokens, *(*dir)->ledger, *(*dir)->store, clock, zones, {});
+  app::Importer importer(**agency, **vault, hasher, store::MachineImportEnv());
+  api::Api api(**agency, desk, staff, tokens, importer, *(*dir)->ledger, *(*dir)->store, clock,
+               zones, {});
   api::ServerOptions server_options;
   server_options.address = args.address;
   server_options.port = args.port;

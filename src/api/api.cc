@@ -65,6 +65,8 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/ledger/consistency", Access::kStaff,
        {Role::kSupervisor, Role::kAdmin, Role::kAuditor},
        "Consistency proof: the tree of one size extends the tree of an earlier one"},
+      {"POST", "/api/v1/imports/{kind}", Access::kStaff, {Role::kAdmin},
+       "Import sites, lockers, types, people or items: the CLI's CSV formats (text/csv)"},
       {"GET", "/api/v1/tokens", Access::kStaff, {Role::kAdmin},
        "API tokens for integrations: names and people, never the tokens"},
       {"POST", "/api/v1/tokens", Access::kStaff, {Role::kAdmin},
@@ -346,9 +348,10 @@ HttpResponse Api::Impl::Audit(const HttpRequest& r, const Caller& caller) {
 }
 
 Api::Api(app::Agency& agency, app::CustodyDesk& desk, app::StaffLogins& staff,
-         app::ApiTokens& tokens, ledger::Ledger& ledger, ledger::LedgerStore& store,
-         const core::Clock& clock, app::CustodyDesk::ZoneLookup zones, ApiOptions options)
-    : impl_(std::make_unique<Impl>(agency, desk, staff, tokens, ledger, store, clock,
+         app::ApiTokens& tokens, app::Importer& importer, ledger::Ledger& ledger,
+         ledger::LedgerStore& store, const core::Clock& clock, app::CustodyDesk::ZoneLookup zones,
+         ApiOptions options)
+    : impl_(std::make_unique<Impl>(agency, desk, staff, tokens, importer, ledger, store, clock,
                                    std::move(zones), options)) {}
 Api::~Api() = default;
 

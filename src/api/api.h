@@ -29,6 +29,7 @@
 #include "app/agency.h"
 #include "app/api_tokens.h"
 #include "app/custody_desk.h"
+#include "app/importer.h"
 #include "app/staff_logins.h"
 #include "core/clock.h"
 #include "ledger/ledger.h"
@@ -70,8 +71,8 @@ struct ApiOptions {
 class Api {
  public:
   Api(app::Agency& agency, app::CustodyDesk& desk, app::StaffLogins& staff, app::ApiTokens& tokens,
-      ledger::Ledger& ledger, ledger::LedgerStore& store, const core::Clock& clock,
-      app::CustodyDesk::ZoneLookup zones, ApiOptions options);
+      app::Importer& importer, ledger::Ledger& ledger, ledger::LedgerStore& store,
+      const core::Clock& clock, app::CustodyDesk::ZoneLookup zones, ApiOptions options);
   ~Api();
 
   HttpResponse Handle(const HttpRequest& request);

@@ -249,6 +249,7 @@ struct Api::Impl {
   app::CustodyDesk& desk;
   app::StaffLogins& staff;
   app::ApiTokens& tokens;
+  app::Importer& importer;
   ledger::Ledger& ledger;
   ledger::LedgerStore& store;
   const core::Clock& clock;
@@ -272,12 +273,13 @@ struct Api::Impl {
   }
 
   Impl(app::Agency& a, app::CustodyDesk& d, app::StaffLogins& st, app::ApiTokens& t,
-       ledger::Ledger& l, ledger::LedgerStore& s, const core::Clock& c,
+       app::Importer& im, ledger::Ledger& l, ledger::LedgerStore& s, const core::Clock& c,
        app::CustodyDesk::ZoneLookup z, ApiOptions o)
       : agency(a),
         desk(d),
         staff(st),
         tokens(t),
+        importer(im),
         ledger(l),
         store(s),
         clock(c),
@@ -493,6 +495,7 @@ struct Api::Impl {
     if (p == "/api/v1/ledger/status") return LedgerStatus();
     if (p == "/api/v1/audit") return Audit(r, *caller);
     if (p == "/api/v1/alerts") return Alerts(r, caller->session);
+    if (p == "/api/v1/imports/{kind}") return Import(r, caller->session, params["kind"]);
     if (p == "/api/v1/ledger/checkpoint") return Checkpoint();
     if (p == "/api/v1/ledger/proof") return Proof(r);
     if (p == "/api/v1/ledger/consistency") return Consistency(r);
@@ -760,6 +763,7 @@ struct Api::Impl {
   HttpResponse Certifications(const HttpRequest& r, const app::Session& who);
   HttpResponse Overdue(const app::Session& who);
   HttpResponse Tokens();
+  HttpResponse Import(const HttpRequest& r, const app::Session& who, const std::string& kind);
   HttpResponse Checkpoint();
   HttpResponse Proof(const HttpRequest& r);
   HttpResponse Consistency(const HttpRequest& r);

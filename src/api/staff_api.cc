@@ -528,4 +528,28 @@ HttpResponse Api::Impl::Consistency(const HttpRequest& r) {
   return Json(200, *j);
 }
 
+// ---- imports ------------------------------------------------------------------------------------
+
+HttpResponse Api::Impl::Import(const HttpRequest& r, const app::Session& who,
+                               const std::string& kind_name) {
+  auto kind = app::ParseImportKind(kind_name);
+  if (!kind) return Error(404, "not_found", kind.error().message());
+  if (r.Header("content-type").rfind("text/csv", 0) != 0) {
+    return Error(415, "unsupported_media_type",
+                 "the body must be CSV (Content-Type: text/csv) starting with the header " +
+                     app::ImportHeader(*kind));
+  }
+  auto plan = importer.Import("person:" + who.badge(), *kind, r.body);
+  if (!plan) return FromStatus(plan.error());
+  json generated = json::array();
+  const std::set<std::string> fresh(plan->generated_pin_badges.begin(),
+                                    plan->generated_pin_badges.end());
+  for (const auto& [badge, pin] : plan->pins) {
+    if (fresh.count(badge)) generated.push_back(json{{"badge", badge}, {"pin", pin}});
+  }
+  return Json(
+      200,
+      json{{"kind", kind_name}, {"imported", plan->events.size()}, {"generated_pins", generated}});
+}
+
 }  // namespace custodian::api

@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "store/argon2_pins.h"
 #include "store/files.h"
+#include "store/import_env.h"
 #include "store/sqlite/sqlite_credential_vault.h"
 #include "store/sqlite/sqlite_ledger_store.h"
 #include "store/system_random.h"
@@ -64,6 +65,7 @@ struct World {
   std::unique_ptr<app::StaffLogins> staff;
   store::SystemRandom random;
   std::unique_ptr<app::ApiTokens> tokens;
+  std::unique_ptr<app::Importer> importer;
   std::unique_ptr<api::Api> api;
   std::string token;
 
@@ -107,8 +109,9 @@ struct World {
     tokens = std::make_unique<app::ApiTokens>(*agency, *vault, random, clock);
     api::ApiOptions options;
     options.sessions.idle = 3'600'000'000LL;  // the officer's session outlives the run
-    api = std::make_unique<api::Api>(*agency, *desk, *staff, *tokens, *ledger, *store, clock, zones,
-                                     options);
+    importer = std::make_unique<app::Importer>(*agency, *vault, hasher, store::MachineImportEnv());
+    api = std::make_unique<api::Api>(*agency, *desk, *staff, *tokens, *importer, *ledger, *store,
+                                     clock, zones, options);
     api::HttpRequest login;
     login.method = "POST";
     login.path = "/api/v1/terminal/login";

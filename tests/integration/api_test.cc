@@ -19,6 +19,7 @@
 #include "ledger/hash.h"
 #include "ledger/merkle.h"
 #include "store/argon2_pins.h"
+#include "store/import_env.h"
 #include "store/sqlite/sqlite_credential_vault.h"
 #include "store/system_random.h"
 #include "store/tls_certificate.h"
@@ -122,8 +123,10 @@ class ApiTest : public ::testing::Test {
       ASSERT_TRUE(staff_->Enroll("admin:test", badge, kPassword, kSecret));
     }
     tokens_ = std::make_unique<app::ApiTokens>(*agency_, *vault_, random_, f_.clock());
-    api_ = std::make_unique<api::Api>(*agency_, *desk_, *staff_, *tokens_, f_.ledger(), f_.store(),
-                                      f_.clock(), zones, api_options_);
+    importer_ =
+        std::make_unique<app::Importer>(*agency_, *vault_, hasher_, store::MachineImportEnv());
+    api_ = std::make_unique<api::Api>(*agency_, *desk_, *staff_, *tokens_, *importer_, f_.ledger(),
+                                      f_.store(), f_.clock(), zones, api_options_);
     auto s = api::HttpServer::Start(options,
                                     [this](const api::HttpRequest& r) { return api_->Handle(r); });
     ASSERT_TRUE(s) << s.error().ToString();
@@ -190,6 +193,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<app::StaffLogins> staff_;
   store::SystemRandom random_;
   std::unique_ptr<app::ApiTokens> tokens_;
+  std::unique_ptr<app::Importer> importer_;
   std::unique_ptr<api::Api> api_;
   api::ApiOptions api_options_;
   std::unique_ptr<api::HttpServer> server_;
@@ -856,6 +860,50 @@ TEST_F(ApiTest, AnAuditorGetsASignedCheckpointAndProofsThatVerify) {
   EXPECT_EQ(auditor.Get("/api/v1/ledger/consistency?from=9&to=3").status, 400);
 }
 
+// ---- imports -----------------------------------------------------------------------------------
+
+TEST_F(ApiTest, AnAdminImportsPeopleAsCsvAndAGeneratedPinWorksOnceGiven) {
+  HttpClient admin = As("5001");
+  const std::string csv =
+      "badge,name,roles,sites,certifications,licence_expires,schedule,pin\n"
+      "1101,Dee New,officer,HQ,,,,\n"
+      "1102,Eve New,officer,HQ,,,,4821\n";
+  auto post = [&](HttpClient& c, const std::string& path, const std::string& body,
+                  const std::string& type) {
+    return c.Send("POST", path, body, {{"Content-Type", type}});
+  };
+  HttpClient supervisor = As("2001");
+  EXPECT_EQ(post(supervisor, "/api/v1/imports/people", csv, "text/csv").status, 403);
+  EXPECT_EQ(post(admin, "/api/v1/imports/people", csv, "application/json").status, 415);
+  EXPECT_EQ(post(admin, "/api/v1/imports/weapons", csv, "text/csv").status, 404);
+
+  // A bad row: refused naming it, nothing recorded (not even the good row before it).
+  const uint64_t before = f_.ledger().size();
+  const HttpResult bad =
+      post(admin, "/api/v1/imports/people", csv + "1103,Fay,wizard,HQ,,,,\n", "text/csv");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(ErrorMessage(bad), ::testing::HasSubstr("wizard"));
+  EXPECT_EQ(f_.ledger().size(), before);
+
+  const HttpResult ok = post(admin, "/api/v1/imports/people", csv, "text/csv; charset=utf-8");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(Body(ok)["imported"], 2);
+  const json generated = Body(ok)["generated_pins"];
+  ASSERT_EQ(generated.size(), 1u);
+  EXPECT_EQ(generated[0]["badge"], "1101");
+  EXPECT_THAT(KindsSince(before), ::testing::ElementsAre("person.defined", "person.defined"));
+  const std::string pin = generated[0]["pin"];
+  EXPECT_EQ(Client()
+                .Post("/api/v1/terminal/login",
+                      json{{"badge", "1101"}, {"pin", pin}, {"site", "HQ"}}.dump())
+                .status,
+            200);
+  EXPECT_EQ(Client()
+                .Post("/api/v1/terminal/login", R"({"badge":"1102","pin":"4821","site":"HQ"})")
+                .status,
+            200);
+}
+
 // ---- every role × every endpoint ----------------------------------------------------------------
 
 TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
@@ -917,6 +965,8 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
        {"GET", "/api/v1/ledger/proof?index=0", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/ledger/consistency",
        {"GET", "/api/v1/ledger/consistency?from=1", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
+      {"POST /api/v1/imports/{kind}",
+       {"POST", "/api/v1/imports/people", "", {403, 403, 403, 415, 403, 403, 403, 401}}},
       {"GET /api/v1/tokens",
        {"GET", "/api/v1/tokens", "", {403, 403, 403, 200, 403, 403, 403, 401}}},
       {"POST /api/v1/tokens",
