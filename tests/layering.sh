@@ -2,7 +2,8 @@
 # The dependency rule of docs/architecture.md, checked on the #include lines of src/:
 #   core <- domain <- policy <- ledger <- app <- {store, hardware, api} <- apps
 # plus: database headers only in src/store/, OpenSSL and libsodium only in src/ledger/*.cc,
-# src/store/*.cc (PIN hashing) and src/api/*.cc (session tokens, TLS), Boost only in src/api/.
+# src/store/*.cc (PIN hashing) and src/api/*.cc (session tokens, TLS), Boost only in src/api/,
+# toml++ only in src/store/*.cc (the config file: store/config_file.h is plain structs).
 set -u
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root/src" || exit 2
@@ -40,6 +41,10 @@ for layer in "${!allowed[@]}"; do
       grep -qE '^#include <(openssl|sodium)' "$file"; then
       echo "layering: OpenSSL/libsodium belong in src/ledger/*.cc, src/store/*.cc and" \
         "src/api/*.cc only ($file)"
+      bad=1
+    fi
+    if [[ $layer != store || $file == *.h ]] && grep -qE '^#include <toml\+\+/' "$file"; then
+      echo "layering: toml++ belongs in src/store/*.cc only ($file)"
       bad=1
     fi
     if [[ $layer != api ]] && grep -qE '^#include <boost/' "$file"; then

@@ -10,6 +10,10 @@ namespace fs = std::filesystem;
 
 int Fail(const core::Status& s) {
   std::cerr << "error: " << s.ToString() << "\n";
+  return ExitCode(s);
+}
+
+int ExitCode(const core::Status& s) {
   switch (s.code()) {
     case core::StatusCode::kInvalidArgument:
     case core::StatusCode::kNotFound:

@@ -23,6 +23,8 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitDeny = 3;
 inline constexpr int kExitEnvironment = 4;
 
+// The exit code for a failed status.
+int ExitCode(const core::Status& s);
 // Prints "error: …" to stderr and returns the exit code for the status.
 int Fail(const core::Status& s);
 

@@ -3,9 +3,11 @@
 // src/hardware. Exit codes: data_dir.h.
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <list>
 #include <optional>
 #include <string>
 
@@ -19,6 +21,7 @@
 #include "serve_command.h"
 #include "sim_command.h"
 #include "staff_command.h"
+#include "store/config_file.h"
 #include "store/files.h"
 #include "store/sqlite/sqlite_ledger_store.h"
 
@@ -183,31 +186,43 @@ int main(int argc, char** argv) {
 
   cli::ServeArgs serve_args;
   auto* serve_cmd = app.add_subcommand(
-      "serve", "Serve the HTTP/JSON API (and, with --simulate, simulated locker banks)");
-  serve_cmd->add_option("--data", serve_args.data, "Data directory")->required();
-  serve_cmd->add_option("--listen", serve_args.address, "Address to listen on (loopback)")
-      ->capture_default_str();
-  serve_cmd->add_option("--port", serve_args.port, "Port (0: a free one)")->capture_default_str();
-  serve_cmd->add_flag("--tls", serve_args.tls,
-                      "HTTPS with DIR/tls.crt and tls.key (a self-signed pair is made on first "
-                      "start); always on for an address other than loopback");
-  serve_cmd->add_flag("--simulate", serve_args.simulate,
-                      "Simulate every locker bank of the agency on loopback");
-  serve_cmd->add_option("--banks", serve_args.banks_file,
-                        "The locker bank controllers to drive (JSON, as `sim --banks-out` writes)");
-  serve_cmd->add_option("--poll-ms", serve_args.poll_ms, "How often each bank is polled (ms)")
-      ->capture_default_str();
-  serve_cmd->add_flag(
-      "!--no-auto", serve_args.auto_officer,
-      "With --simulate: no auto officer (doors move only through the control port)");
-  serve_cmd
-      ->add_option("--control-port", serve_args.control_port,
-                   "With --simulate: the simulator's JSON control port (0: a free one)")
-      ->capture_default_str();
-  serve_cmd
-      ->add_option("--auto-pause-ms", serve_args.auto_pause_ms,
-                   "With --simulate: the auto officer's pause between steps")
-      ->capture_default_str();
+      "serve",
+      "Serve the HTTP/JSON API (and, with --simulate, simulated locker banks). Configured by a "
+      "TOML file, CUSTODIAN_<SECTION>_<KEY> environment variables and these flags, each "
+      "overriding the one before (docs/custodian.example.toml)");
+  serve_cmd->add_option("--config", serve_args.config_file,
+                        "The TOML config file (default: DIR/custodian.toml if there is one)");
+  serve_cmd->add_flag("--print-config", serve_args.print_config,
+                      "Print the effective configuration, each value with where it came from, and "
+                      "exit");
+  // Each flag sets one key of the configuration (store/config_file.h), over the file and the
+  // environment: only the flags given count, so they are collected after parsing.
+  std::list<std::pair<CLI::Option*, store::Setting>> serve_flags;
+  for (const store::ConfigKey& k : store::Keys()) {
+    if (k.flag.empty()) continue;
+    auto& [option, setting] = serve_flags.emplace_back(
+        nullptr,
+        store::Setting{std::string(k.section), std::string(k.name), "", std::string(k.flag)});
+    std::string help = std::string(k.help);
+    help[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(help[0])));
+    const std::string config_key = "[" + std::string(k.section) + "] " + std::string(k.name);
+    if (k.type == store::ConfigKey::Type::kBoolean) {
+      const bool off = k.flag.rfind("--no-", 0) == 0;
+      setting.value = off ? "false" : "true";
+      const std::string description =
+          (off ? "Turn off: " + help : help) + " (" + config_key + " = " + setting.value + ")";
+      option = serve_cmd->add_flag(std::string(k.flag), description);
+    } else {
+      const std::string type = k.type == store::ConfigKey::Type::kInteger ? "INT"
+                               : k.type == store::ConfigKey::Type::kPath  ? "PATH"
+                                                                          : "ADDRESS";
+      option = serve_cmd
+                   ->add_option(std::string(k.flag), setting.value,
+                                help + " (" + config_key + ", default " +
+                                    store::ValueText(store::ServeConfig{}, k) + ")")
+                   ->type_name(type);
+    }
+  }
 
   try {
     app.parse(argc, argv);
@@ -221,7 +236,12 @@ int main(int argc, char** argv) {
   if (explain->parsed()) return cli::RunAccessExplain(data, badge, serial, at);
   if (list->parsed()) return cli::RunAccessList(data, badge, at);
   if (sim_cmd->parsed()) return cli::RunSim(sim_args);
-  if (serve_cmd->parsed()) return cli::RunServe(serve_args);
+  if (serve_cmd->parsed()) {
+    for (const auto& [option, setting] : serve_flags) {
+      if (option->count() > 0) serve_args.flags.push_back(setting);
+    }
+    return cli::RunServe(serve_args);
+  }
   if (enroll->parsed()) return cli::RunStaffEnroll(data, badge, password_file);
   if (code_cmd->parsed()) return cli::RunStaffCode(totp_secret);
 

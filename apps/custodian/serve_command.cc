@@ -8,19 +8,24 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "api/api.h"
 #include "api/http_server.h"
 #include "app/agency.h"
 #include "app/csv_export.h"
 #include "app/custody_desk.h"
+#include "core/log.h"
 #include "data_dir.h"
 #include "hardware/modbus/bank_config.h"
 #include "hardware/modbus/modbus_tcp_controller.h"
 #include "hardware/sim/control.h"
 #include "hardware/sim/site_simulator.h"
 #include "store/argon2_pins.h"
+#include "store/config_file.h"
 #include "store/files.h"
 #include "store/import_env.h"
 #include "store/sqlite/sqlite_credential_vault.h"
@@ -28,6 +33,8 @@
 #include "store/tls_certificate.h"
 #include "store/totp.h"
 #include "store/tzdb_zones.h"
+
+extern char** environ;  // POSIX: the process's environment
 
 namespace custodian::cli {
 namespace {
@@ -74,41 +81,70 @@ class HintingLockers final : public app::LockerController {
   hardware::sim::SiteSimulator& sim_;
 };
 
-bool IsLoopback(const std::string& address) {
-  return address == "127.0.0.1" || address == "::1" || address == "localhost";
+bool IsLoopback(const std::string& address) { return address == "127.0.0.1" || address == "::1"; }
+
+// Every NAME=VALUE of the process's environment.
+std::vector<std::pair<std::string, std::string>> Environment() {
+  std::vector<std::pair<std::string, std::string>> env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace_back(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return env;
 }
+
+std::chrono::milliseconds Ms(int64_t ms) { return std::chrono::milliseconds(ms); }
 
 }  // namespace
 
 int RunServe(const ServeArgs& args) {
+  auto loaded = store::LoadServeConfig({args.config_file, Environment(), args.flags});
+  if (!loaded) return Fail(loaded.error());
+  const store::ServeConfig& config = loaded->config;
+  if (args.print_config) {
+    std::cout << "# custodian serve: the effective configuration ("
+              << (loaded->file.empty() ? "no config file" : "config file " + loaded->file)
+              << ").\n# After each value: where it came from (default, FILE:LINE, an environment "
+                 "variable or a flag).\n\n"
+              << store::FormatConfigToml(config, &loaded->origins);
+    return 0;
+  }
+  const std::string& data = config.server.data_dir;
+  const std::string& address = config.server.listen;
+
+  // From here on, everything goes to the log (config.log; ranges checked by the loader).
+  core::SystemClock log_clock;
+  core::StreamLog log(std::cerr, log_clock,
+                      core::ParseLogLevel(config.log.level).value_or(core::LogLevel::kInfo),
+                      core::ParseLogFormat(config.log.format).value_or(core::LogFormat::kJson));
+  auto fail = [&log](const core::Status& s) {
+    log.Error("cannot start", {{"error", s.ToString()}});
+    return ExitCode(s);
+  };
+
   // Plain HTTP only for development on this machine; anything reachable from elsewhere is HTTPS.
-  const bool tls = args.tls || !IsLoopback(args.address);
+  const bool tls = config.tls.enabled || !IsLoopback(address);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto dir = OpenDataDir(
-      args.data, "agency", false,
-      "seed one with `custodian demo seed --data " + args.data + "` or import sites first");
-  if (!dir) return Fail(dir.error());
+  auto dir =
+      OpenDataDir(data, "agency", false,
+                  "seed one with `custodian demo seed --data " + data + "` or import sites first");
+  if (!dir) return fail(dir.error());
   auto agency = app::Agency::Open(*(*dir)->ledger, *(*dir)->store);
-  if (!agency) return Fail(agency.error());
-  auto vault =
-      store::SqliteCredentialVault::Open((fs::path(args.data) / "credentials.db").string());
-  if (!vault) return Fail(vault.error());
+  if (!agency) return fail(agency.error());
+  auto vault = store::SqliteCredentialVault::Open((fs::path(data) / "credentials.db").string());
+  if (!vault) return fail(vault.error());
   store::Argon2PinHasher hasher;
   const core::Clock& clock = (*dir)->clock;
   auto zones = [](std::string_view name) -> const domain::TimeZone* {
     auto z = store::FindZone(name);
     return z ? *z : nullptr;
-  };
-
-  static std::mutex log_mu;
-  auto log = [](const std::string& line) {
-    std::lock_guard l(log_mu);
-    std::cerr << line << std::endl;
   };
 
   // The desk needs the controller and the controller's callbacks need the desk: the callbacks
@@ -120,37 +156,37 @@ int RunServe(const ServeArgs& args) {
   std::unique_ptr<HintingLockers> hinting;
   NoLockers no_lockers;
   app::LockerController* controller = &no_lockers;
-  if (args.simulate && !args.banks_file.empty()) {
-    return Fail(core::InvalidArgumentError("--simulate and --banks exclude each other"));
-  }
-  if (args.poll_ms < 20 || args.poll_ms > 10'000) {
-    return Fail(core::InvalidArgumentError("--poll-ms must be 20-10000"));
-  }
+  const std::string& banks_file = config.lockers.banks_file;
   hardware::modbus::DriverOptions driver_options;
-  driver_options.poll_interval = std::chrono::milliseconds(args.poll_ms);
+  driver_options.poll_interval = Ms(config.lockers.poll_ms);
   // The driver's readings and bank events go to the desk.
   hardware::modbus::DriverCallbacks callbacks;
-  callbacks.on_reading = [&desk_ptr, log](const app::CompartmentReading& r) {
+  callbacks.on_reading = [&desk_ptr, &log](const app::CompartmentReading& r) {
     if (auto* d = desk_ptr.load()) {
-      if (core::Status s = d->OnReading(r); !s.ok()) log("reading: " + s.ToString());
+      if (core::Status s = d->OnReading(r); !s.ok()) {
+        log.Error("reading not recorded",
+                  {{"compartment", r.compartment.ToString()}, {"error", s.ToString()}});
+      }
     }
   };
-  callbacks.on_event = [&desk_ptr, log](const app::BankEvent& e) {
+  callbacks.on_event = [&desk_ptr, &log](const app::BankEvent& e) {
     if (auto* d = desk_ptr.load()) {
-      if (core::Status s = d->OnBankEvent(e); !s.ok()) log("bank event: " + s.ToString());
+      if (core::Status s = d->OnBankEvent(e); !s.ok()) {
+        log.Error("bank event not recorded", {{"error", s.ToString()}});
+      }
     }
   };
-  if (!args.banks_file.empty()) {
-    auto text = store::ReadFile(args.banks_file);
-    if (!text) return Fail(text.error().Annotate("--banks"));
+  if (!banks_file.empty()) {
+    auto text = store::ReadFile(banks_file);
+    if (!text) return fail(text.error().Annotate("banks file"));
     auto banks = hardware::modbus::ParseBankConfig(*text);
-    if (!banks) return Fail(banks.error().Annotate("--banks " + args.banks_file));
+    if (!banks) return fail(banks.error().Annotate("banks file " + banks_file));
     const domain::State state = (*agency)->Snapshot();
     for (const auto& b : *banks) {
       for (const std::string& c : b.compartments) {
         if (!state.compartments.count({b.site, b.bank, c})) {
-          return Fail(core::InvalidArgumentError(
-              "--banks " + args.banks_file + ": " + b.site + "/" + b.bank + "/" + c +
+          return fail(core::InvalidArgumentError(
+              "banks file " + banks_file + ": " + b.site + "/" + b.bank + "/" + c +
               " is not a compartment of the agency (import it with `custodian import lockers`)"));
         }
       }
@@ -159,18 +195,19 @@ int RunServe(const ServeArgs& args) {
                                                                      driver_options, callbacks);
     controller = driver.get();
   }
-  if (args.simulate) {
+  if (config.lockers.simulate) {
     const domain::State state = (*agency)->Snapshot();
     hardware::sim::SiteSimulator::Options o;
-    o.auto_officer = args.auto_officer;
-    o.auto_pause = std::chrono::milliseconds(args.auto_pause_ms);
-    o.log = log;
+    o.auto_officer = config.lockers.auto_officer;
+    o.auto_pause = Ms(config.lockers.auto_pause_ms);
+    o.log = [&log](const std::string& line) { log.Info("simulator", {{"detail", line}}); };
     auto started = hardware::sim::SiteSimulator::Start(app::ExportLockersCsv(state),
                                                        app::ExportItemsCsv(state, true), o);
-    if (!started) return Fail(started.error().Annotate("simulated lockers"));
+    if (!started) return fail(started.error().Annotate("simulated lockers"));
     sim = std::move(*started);
-    auto c = hardware::sim::ControlServer::Start(*sim, args.control_port);
-    if (!c) return Fail(c.error());
+    auto c = hardware::sim::ControlServer::Start(
+        *sim, static_cast<uint16_t>(config.lockers.control_port));
+    if (!c) return fail(c.error());
     control = std::move(*c);
     std::vector<hardware::modbus::BankConfig> banks;
     for (const auto& b : sim->banks()) {
@@ -179,7 +216,7 @@ int RunServe(const ServeArgs& args) {
     driver = std::make_unique<hardware::modbus::ModbusTcpController>(std::move(banks),
                                                                      driver_options, callbacks);
     controller = driver.get();
-    if (args.auto_officer) {
+    if (config.lockers.auto_officer) {
       hinting = std::make_unique<HintingLockers>(*driver, **agency, *sim);
       controller = hinting.get();
     }
@@ -191,21 +228,54 @@ int RunServe(const ServeArgs& args) {
 
   store::Totp totp;
   app::StaffLogins staff(**agency, **vault, hasher, totp, clock);
+  api::ApiOptions api_options;
+  constexpr int64_t kMicrosPerSecond = 1'000'000;
+  api_options.sessions.idle = config.sessions.terminal_idle_s * kMicrosPerSecond;
+  api_options.sessions.staff_idle = config.sessions.staff_idle_s * kMicrosPerSecond;
+  api_options.sessions.absolute = config.sessions.max_age_s * kMicrosPerSecond;
+  api_options.sessions.max_sessions = static_cast<size_t>(config.sessions.max_sessions);
+  const auto login_keys = static_cast<size_t>(config.limits.login_tracked_keys);
+  api_options.logins_per_address = {
+      static_cast<double>(config.limits.logins_per_address_per_minute),
+      static_cast<double>(config.limits.logins_per_address_burst), login_keys};
+  api_options.logins_per_badge = {static_cast<double>(config.limits.logins_per_badge_per_minute),
+                                  static_cast<double>(config.limits.logins_per_badge_burst),
+                                  login_keys};
+  api_options.max_events_per_poll = static_cast<size_t>(config.limits.events_per_poll);
   store::SystemRandom random;
   app::ApiTokens tokens(**agency, **vault, random, clock);
   app::Importer importer(**agency, **vault, hasher, store::MachineImportEnv());
   api::Api api(**agency, desk, staff, tokens, importer, *(*dir)->ledger, *(*dir)->store, clock,
-               zones, {});
+               zones, api_options);
+
   api::ServerOptions server_options;
-  server_options.address = args.address;
-  server_options.port = args.port;
+  server_options.address = address;
+  server_options.port = static_cast<uint16_t>(config.server.port);
+  server_options.threads = static_cast<int>(config.server.threads);
+  server_options.header_limit = static_cast<size_t>(config.limits.header_bytes);
+  server_options.body_limit = static_cast<size_t>(config.limits.body_bytes);
+  server_options.request_timeout = Ms(config.limits.request_timeout_ms);
+  server_options.heartbeat = Ms(config.server.heartbeat_ms);
+  server_options.grace = Ms(config.server.shutdown_grace_ms);
+  if (config.log.access) {
+    // The access log: what the server hands over is already free of query strings, headers and
+    // bodies (api::AccessRecord).
+    server_options.on_request = [&log](const api::AccessRecord& r) {
+      const core::LogField fields[] = {
+          {"method", r.method}, {"path", r.path},
+          {"status", r.status}, {"duration_ms", static_cast<double>(r.duration.count()) / 1000.0},
+          {"remote", r.remote}, {"bytes", r.bytes}};
+      log.Write(r.status >= 500 ? core::LogLevel::kWarn : core::LogLevel::kInfo, "request", fields);
+    };
+  }
   std::string fingerprint;
   if (tls) {
-    auto material = store::LoadOrCreateTlsCertificate(args.data);
-    if (!material) return Fail(material.error().Annotate("TLS certificate"));
+    auto material = store::LoadOrCreateTlsCertificate(data);
+    if (!material) return fail(material.error().Annotate("TLS certificate"));
     if (material->created) {
-      log("made a self-signed TLS certificate in " + args.data +
-          "/tls.crt (replace tls.crt and tls.key with your own to use another)");
+      log.Info("made a self-signed TLS certificate",
+               {{"certificate", (fs::path(data) / "tls.crt").string()},
+                {"hint", "replace tls.crt and tls.key with your own to use another"}});
     }
     server_options.tls_certificate_pem = material->certificate_pem;
     server_options.tls_key_pem = material->key_pem;
@@ -213,7 +283,7 @@ int RunServe(const ServeArgs& args) {
   }
   auto server = api::HttpServer::Start(server_options,
                                        [&api](const api::HttpRequest& r) { return api.Handle(r); });
-  if (!server) return Fail(server.error());
+  if (!server) return fail(server.error());
   api::HttpServer* raw_server = server->get();
   (*agency)->SetOnRecorded([raw_server] { raw_server->Notify(); });
 
@@ -225,28 +295,31 @@ int RunServe(const ServeArgs& args) {
     std::unique_lock l(tick_mu);
     while (!tick_cv.wait_for(l, std::chrono::seconds(1), [&] { return stopping; })) {
       l.unlock();
-      if (core::Status s = desk.Tick(); !s.ok()) log("tick: " + s.ToString());
+      if (core::Status s = desk.Tick(); !s.ok())
+        log.Error("tick failed", {{"error", s.ToString()}});
       l.lock();
     }
   });
 
-  {
-    std::lock_guard l(log_mu);
-    std::cout << "serving " << (tls ? "https" : "http") << "://" << args.address << ":"
-              << raw_server->port() << "/" << std::endl;
-    if (tls) std::cout << "certificate sha256 " << fingerprint << std::endl;
-    if (control) std::cout << "control 127.0.0.1:" << control->port() << std::endl;
-    std::cerr << "data: " << args.data << " (" << (*dir)->ledger->size() << " events); lockers: "
-              << (sim ? std::to_string(sim->banks().size()) + " simulated banks" +
-                            (args.auto_officer ? " with the auto officer" : "")
-                  : driver ? "the banks of " + args.banks_file
-                           : std::string("none"))
-              << "; stop with Ctrl-C or SIGTERM" << std::endl;
-  }
+  const std::string host = address.find(':') == std::string::npos ? address : "[" + address + "]";
+  const std::string url = std::string(tls ? "https" : "http") + "://" + host + ":" +
+                          std::to_string(raw_server->port()) + "/";
+  std::cout << "serving " << url << std::endl;
+  if (tls) std::cout << "certificate sha256 " << fingerprint << std::endl;
+  if (control) std::cout << "control 127.0.0.1:" << control->port() << std::endl;
+  log.Info("serving",
+           {{"url", url},
+            {"data_dir", data},
+            {"events", (*dir)->ledger->size()},
+            {"lockers", sim ? std::to_string(sim->banks().size()) + " simulated banks" +
+                                  (config.lockers.auto_officer ? " with the auto officer" : "")
+                        : driver ? "the banks of " + banks_file
+                                 : std::string("none")},
+            {"config", loaded->file.empty() ? std::string("none") : loaded->file}});
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
-  log(std::string("stopping (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+  log.Info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
   raw_server->Stop();
   {
     std::lock_guard l(tick_mu);
@@ -257,6 +330,7 @@ int RunServe(const ServeArgs& args) {
   (*agency)->SetOnRecorded(nullptr);
   if (driver) driver->Stop();
   desk_ptr = nullptr;
+  log.Info("stopped", {{"requests", raw_server->RequestsServed()}});
   return 0;
 }
 

@@ -60,6 +60,17 @@ std::string_view TargetOf(const http::request<http::string_body>& req) {
   return std::string_view(req.target().data(), req.target().size());
 }
 
+// The path of a request target, without the query string (which may hold what a log must not).
+std::string PathOf(std::string_view target) {
+  return std::string(target.substr(0, target.find('?')));
+}
+
+std::string PeerOf(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  return ec ? std::string() : endpoint.address().to_string();
+}
+
 // The sentence for a parse error, as the client gets it.
 std::string ParseErrorSentence(const beast::error_code& ec, const ServerOptions& options) {
   if (ec == http::error::body_limit) {
@@ -141,6 +152,24 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
+  void Record(std::string method, std::string path, int status, uint64_t bytes,
+              std::chrono::steady_clock::time_point start, std::string remote) {
+    if (!options.on_request) return;
+    AccessRecord r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.status = status;
+    r.bytes = bytes;
+    r.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
+    r.remote = std::move(remote);
+    try {
+      options.on_request(r);
+    } catch (const std::exception&) {
+      // A failing access log must not take the connection down.
+    }
+  }
+
   static HttpResponse Plain(int status, std::string_view code, std::string_view message) {
     HttpResponse r;
     r.status = status;
@@ -184,12 +213,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::awaitable<void> Connection(S stream, asio::strand<asio::io_context::executor_type> strand) {
     beast::flat_buffer buffer;
     // The peer's address, once per connection rather than a getpeername call per request.
-    std::string peer;
-    {
-      beast::error_code peer_ec;
-      const auto endpoint = beast::get_lowest_layer(stream).socket().remote_endpoint(peer_ec);
-      if (!peer_ec) peer = endpoint.address().to_string();
-    }
+    const std::string peer = PeerOf(beast::get_lowest_layer(stream).socket());
     for (;;) {
       if (stopping) break;
       http::request_parser<http::string_body> parser;
@@ -205,6 +229,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         break;
       }
       if (ec) {
+        const auto start = std::chrono::steady_clock::now();
         HttpResponse bad;
         if (ec == http::error::body_limit) {
           bad = Plain(
@@ -224,8 +249,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         res.prepare_payload();
         beast::get_lowest_layer(stream).expires_after(options.request_timeout);
         co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        // What was read of the request: its method and path once the request line was whole
+        // (empty before).
+        Record(std::string(parser.get().method_string()), PathOf(TargetOf(parser.get())),
+               bad.status, bad.body.size(), start, peer);
         break;
       }
+      const auto start = std::chrono::steady_clock::now();
       http::request<http::string_body> req = parser.release();
       ++in_flight;
       HttpRequest in = Convert(req);
@@ -245,7 +275,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       ++served;
       if (out.stream) {
         --in_flight;
-        co_await Stream(stream, strand, req.version(), out);
+        const uint64_t sent = co_await Stream(stream, strand, req.version(), out);
+        Record(in.method, PathOf(TargetOf(req)), out.status, sent, start, in.peer);
         break;
       }
       http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
@@ -253,9 +284,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       res.body() = std::move(out.body);
       res.keep_alive(req.keep_alive() && !stopping);
       res.prepare_payload();
+      const uint64_t body_bytes = res.body().size();
       beast::get_lowest_layer(stream).expires_after(options.request_timeout);
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       --in_flight;
+      Record(std::move(in.method), PathOf(TargetOf(req)), out.status, body_bytes, start,
+             std::move(in.peer));
       if (ec || !res.keep_alive()) break;
     }
     if constexpr (std::is_same_v<S, TlsStream>) {
@@ -265,9 +299,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
+  // Serves an event stream until it ends; the bytes of events (and heartbeats) sent.
   template <typename S>
-  asio::awaitable<void> Stream(S& stream, asio::strand<asio::io_context::executor_type> strand,
-                               unsigned version, HttpResponse& out) {
+  asio::awaitable<uint64_t> Stream(S& stream, asio::strand<asio::io_context::executor_type> strand,
+                                   unsigned version, HttpResponse& out) {
+    uint64_t sent = 0;
     http::response<http::empty_body> res{static_cast<http::status>(out.status), version};
     Decorate(res, out);
     res.keep_alive(false);  // the stream ends with the connection
@@ -275,7 +311,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     http::response_serializer<http::empty_body> sr{res};
     beast::get_lowest_layer(stream).expires_after(options.request_timeout);
     co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;
+    if (ec) co_return sent;
     auto waiter = std::make_shared<Waiter>(strand);
     {
       std::lock_guard l(mu);
@@ -301,9 +337,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       co_await asio::async_write(stream, asio::buffer(*text),
                                  asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
+      sent += text->size();
     }
-    std::lock_guard l(mu);
-    waiters.erase(waiter);
+    {
+      std::lock_guard l(mu);
+      waiters.erase(waiter);
+    }
+    co_return sent;
   }
 
   void StopNow() {

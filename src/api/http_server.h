@@ -12,11 +12,16 @@
 // a slow or idle client is dropped. Malformed HTTP gets a 400 with a sentence and the connection
 // closes. Responses carry no-store and nosniff headers.
 //
+// After each request is answered, ServerOptions::on_request (if set) gets an AccessRecord — what an
+// access log needs and nothing secret: the method, the path without the query string, the status,
+// the response body's size, how long the answer took and the client's address; never headers,
+// cookies, tokens or bodies. The server does not log: `custodian serve` decides what to do with it.
+//
 // Stop(): stops accepting, lets requests being handled finish (up to grace), ends event streams,
 // then closes everything. The destructor stops.
 //
 // Thread-safety: Notify() and Stop() may be called from any thread, the Handler is called from the
-// pool's threads concurrently and must be thread-safe.
+// pool's threads concurrently and must be thread-safe; so must on_request.
 #pragma once
 
 #include <chrono>
@@ -31,6 +36,17 @@
 
 namespace custodian::api {
 
+// One request answered, for an access log.
+struct AccessRecord {
+  std::string method;  // "GET"; "" when the request was too malformed to have one
+  std::string path;    // the target as sent, without "?" and the query string after it
+  int status = 0;
+  uint64_t bytes = 0;  // of the response body (an event stream: every event sent)
+  // From the request read to the response written (an event stream: to its end).
+  std::chrono::microseconds duration{0};
+  std::string remote;  // the client's IP address
+};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: a free port (see HttpServer::port())
@@ -43,6 +59,8 @@ struct ServerOptions {
   // Set both (PEM): HTTPS only — TLS 1.2 or later — on this listener.
   std::string tls_certificate_pem;
   std::string tls_key_pem;
+  // Called after every answer (from the pool's threads, concurrently).
+  std::function<void(const AccessRecord&)> on_request;
 };
 
 // Parses one complete HTTP/1.1 request from `bytes` with the same Beast parser, limits and

@@ -1,6 +1,6 @@
 // A child process for tests: started with fork/exec, its standard output read line by line
-// through a pipe (standard error goes to the test's own, for diagnosis), stopped with a signal.
-// The destructor kills a child still running.
+// through a pipe (standard error goes to the test's own, for diagnosis, or to a file when
+// `stderr_file` is given), stopped with a signal. The destructor kills a child still running.
 #pragma once
 
 #include <fcntl.h>
@@ -18,12 +18,17 @@ namespace custodian::testing {
 
 class ChildProcess {
  public:
-  explicit ChildProcess(const std::vector<std::string>& argv) {
+  explicit ChildProcess(const std::vector<std::string>& argv, const std::string& stderr_file = "") {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return;
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(fds[1], STDOUT_FILENO);
+      if (!stderr_file.empty()) {
+        const int err = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (err < 0) ::_exit(126);
+        ::dup2(err, STDERR_FILENO);
+      }
       std::vector<char*> args;
       for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
       args.push_back(nullptr);
