@@ -391,7 +391,13 @@ HttpResponse Api::Impl::AskEmergency(const HttpRequest& r, const app::Session& w
   const domain::Micros now = clock.NowMicros();
   std::lock_guard l(asks_mu);
   std::erase_if(asks, [&](const auto& a) { return now - a.second.asked > kAskValid; });
-  EmergencyAsk ask{next_ask++, who, f->at("site"), f->at("bank"), mode, f->at("reason"), now};
+  EmergencyAsk ask{next_ask, who, f->at("site"), f->at("bank"), mode, f->at("reason"), now};
+  // Asking is a staff action: in the ledger (and an alert, so that a second person sees it).
+  const core::Status recorded = agency.Record(
+      "person:" + who.badge(),
+      {domain::EmergencyModeAsked{ask.site, ask.bank, ask.mode, who.badge(), ask.reason, ask.id}});
+  if (!recorded.ok()) return FromStatus(recorded);
+  ++next_ask;
   json j = AskJson(ask);
   asks.emplace(ask.id, std::move(ask));
   return Json(202, j);

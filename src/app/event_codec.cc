@@ -130,6 +130,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PartialUse, badge, serial, expected_g, measur
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AlertAcknowledged, alert, badge, site, note)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ApiTokenIssued, badge, name)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ApiTokenRevoked, badge, name)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EmergencyModeAsked, site, bank, mode, badge, reason, ask)
 
 }  // namespace custodian::domain
 

@@ -56,7 +56,8 @@ std::vector<DomainEvent> OneOfEach() {
       PartialUse{"1001", "OC-1", 180, 121},
       AlertAcknowledged{42, "2001", "HQ", "spoke to the officer"},
       ApiTokenIssued{"9901", "siem"},
-      ApiTokenRevoked{"9901", "siem"}};
+      ApiTokenRevoked{"9901", "siem"},
+      EmergencyModeAsked{"HQ", "", "lockdown", "2001", "armed intruder", 3}};
 }
 
 TEST(EventCodec, EveryKindRoundTripsExactly) {

@@ -143,6 +143,18 @@ std::optional<Alert> AlertFor(const DomainEvent& event, const State& s, uint64_t
                         (e.reason.empty() ? "." : ": " + e.reason);
             return true;
           },
+          [&](const EmergencyModeAsked& e) {
+            a.code = "emergency_asked";
+            a.severity = "critical";
+            a.site = e.site;
+            a.bank = e.bank;
+            a.badge = e.badge;
+            a.summary = Who(s, e.badge) + " asks for emergency mode " + e.mode + " of " +
+                        (e.bank.empty() ? "site " + e.site : "bank " + e.site + "/" + e.bank) +
+                        " (" + e.reason + "): a second person must approve ask " +
+                        std::to_string(e.ask) + ".";
+            return true;
+          },
           [&](const auto&) { return false; },
       },
       event);

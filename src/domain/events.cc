@@ -46,6 +46,7 @@ std::string_view KindOf(const DomainEvent& e) {
                         [](const AlertAcknowledged&) { return "alert.acknowledged"; },
                         [](const ApiTokenIssued&) { return "credential.api_token_issued"; },
                         [](const ApiTokenRevoked&) { return "credential.api_token_revoked"; },
+                        [](const EmergencyModeAsked&) { return "emergency.mode_asked"; },
                     },
                     e);
 }
@@ -85,6 +86,10 @@ std::vector<std::string> SubjectsOf(const DomainEvent& e) {
               if (!b->empty() && b->find(':') == std::string::npos) s.push_back(PersonSubject(*b));
             }
             return s;
+          },
+          [](const EmergencyModeAsked& x) -> std::vector<std::string> {
+            return {x.bank.empty() ? "site:" + x.site : "bank:" + x.site + "/" + x.bank,
+                    PersonSubject(x.badge)};
           },
           [](const HardwareAlarm& x) -> std::vector<std::string> {
             std::vector<std::string> s{x.compartment.empty() ? "bank:" + x.site + "/" + x.bank

@@ -231,6 +231,18 @@ struct AlertAcknowledged {
   friend bool operator==(const AlertAcknowledged&, const AlertAcknowledged&) = default;
 };
 
+// Someone asked for an emergency mode from the dashboard; it takes effect only when a second person
+// approves (then EmergencyModeSet names both). `ask` is the number the approval refers to.
+struct EmergencyModeAsked {
+  std::string site;
+  std::string bank;
+  std::string mode;
+  std::string badge;  // who asked
+  std::string reason;
+  uint64_t ask = 0;
+  friend bool operator==(const EmergencyModeAsked&, const EmergencyModeAsked&) = default;
+};
+
 // An API token was issued to an integration (PRODUCT.md §3.11), or revoked. The token acts as the
 // person `badge` — with exactly their roles and sites, so an integration is a person defined with
 // the roles and sites it should have —; only its SHA-256 is kept, in the credential vault, and
@@ -253,7 +265,7 @@ using DomainEvent =
                  SignOutAbandoned, ReturnStarted, ReturnAbandoned, ItemReturned, ReturnRejected,
                  ItemHandedOver, ProblemReported, ServiceOpened, ItemServiced, ItemOverdue,
                  ChargeObserved, HardwareAlarm, EmergencyModeSet, PartialUse, StaffLoginSet,
-                 AlertAcknowledged, ApiTokenIssued, ApiTokenRevoked>;
+                 AlertAcknowledged, ApiTokenIssued, ApiTokenRevoked, EmergencyModeAsked>;
 
 // The ledger kind of an event: "site.defined", "access.denied", "item.signed_out", …
 std::string_view KindOf(const DomainEvent& e);

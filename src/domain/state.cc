@@ -201,6 +201,7 @@ void State::Apply(const DomainEvent& event, Micros at, uint64_t index) {
             }
           },
           [&](const ApiTokenIssued&) {},
+          [&](const EmergencyModeAsked&) {},
           [&](const ApiTokenRevoked&) {},
           [&](const AlertAcknowledged& e) {
             auto it = open_alerts.find(e.alert);
@@ -336,6 +337,16 @@ core::Status State::Check(const DomainEvent& event) const {
             return core::Status::Ok();
           },
           [&](const ApiTokenRevoked&) -> core::Status { return core::Status::Ok(); },
+          [&](const EmergencyModeAsked& e) -> core::Status {
+            if (FindSite(e.site) == nullptr) {
+              return core::NotFoundError("unknown site \"" + e.site + "\"");
+            }
+            if (e.mode != "lockdown" && e.mode != "normal" && e.mode != "open_all") {
+              return core::InvalidArgumentError("mode: must be lockdown, normal or open_all");
+            }
+            if (e.reason.empty()) return core::InvalidArgumentError("reason: empty");
+            return core::Status::Ok();
+          },
           [&](const AlertAcknowledged& e) -> core::Status {
             if (!open_alerts.count(e.alert)) {
               return core::FailedPreconditionError("alert " + std::to_string(e.alert) +

@@ -729,6 +729,11 @@ TEST_F(ApiTest, ALockdownNeedsTwoPeopleBlocksSignOutsAndLiftingItRestoresThem) {
   const HttpResult ask =
       supervisor.Post("/api/v1/emergency", R"({"site":"HQ","mode":"lockdown","reason":"drill"})");
   ASSERT_EQ(ask.status, 202) << ask.body;
+  // The ask is in the ledger and raises an alert, so that a second person sees it.
+  EXPECT_EQ(KindsSince(f_.ledger().size() - 1).back(), "emergency.mode_asked");
+  const json asked = Body(admin.Get("/api/v1/alerts"))["alerts"];
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked[0]["code"], "emergency_asked");
   const std::string approve =
       "/api/v1/emergency/" + std::to_string(Body(ask)["ask"].get<uint64_t>()) + "/approve";
   const json waiting = Body(admin.Get("/api/v1/emergency"))["waiting"];
