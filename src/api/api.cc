@@ -28,17 +28,17 @@ const std::vector<Route>& Routes() {
        "Where an item is, or who holds it since when"},
       {"GET", "/api/v1/custody", Access::kStaff, kBoardRoles,
        "The custody board: items out, overdue first"},
-      {"GET", "/api/v1/audit", Access::kStaff, {Role::kSupervisor, Role::kAdmin, Role::kAuditor},
+      {"GET", "/api/v1/audit", Access::kStaff, kOversightRoles,
        "Audit search: events by kind, person, item and day, newest first; CSV with format=csv"},
       {"GET", "/api/v1/ledger/status", Access::kStaff,
-       {Role::kSupervisor, Role::kAdmin, Role::kAuditor}, "The ledger's size and root"},
+       kOversightRoles, "The ledger's size and root"},
       {"GET", "/api/v1/sites", Access::kStaff, kStaffRoles,
        "My sites, each bank with its compartments counted by state"},
       {"GET", "/api/v1/sites/{site}", Access::kStaff, kStaffRoles,
        "A site's banks and compartments, each with its state and items (the live grid)"},
-      {"GET", "/api/v1/people", Access::kStaff, kPeopleRoles,
+      {"GET", "/api/v1/people", Access::kStaff, kOversightRoles,
        "People at my sites with roles, certifications and credential state"},
-      {"GET", "/api/v1/certifications", Access::kStaff, kPeopleRoles,
+      {"GET", "/api/v1/certifications", Access::kStaff, kOversightRoles,
        "Certifications and licences expired or expiring within N days, soonest first"},
       {"GET", "/api/v1/overdue", Access::kStaff, kBoardRoles,
        "Items overdue at my sites, longest overdue first"},
@@ -57,13 +57,13 @@ const std::vector<Route>& Routes() {
       {"POST", "/api/v1/emergency/{ask}/approve", Access::kStaff, kEmergencyRoles,
        "A second person approves an emergency mode: it takes effect"},
       {"GET", "/api/v1/ledger/checkpoint", Access::kStaff,
-       {Role::kSupervisor, Role::kAdmin, Role::kAuditor},
+       kOversightRoles,
        "A checkpoint of the ledger now, signed by the site (a signed note, text)"},
       {"GET", "/api/v1/ledger/proof", Access::kStaff,
-       {Role::kSupervisor, Role::kAdmin, Role::kAuditor},
+       kOversightRoles,
        "Inclusion proof of one event in the tree of a given size"},
       {"GET", "/api/v1/ledger/consistency", Access::kStaff,
-       {Role::kSupervisor, Role::kAdmin, Role::kAuditor},
+       kOversightRoles,
        "Consistency proof: the tree of one size extends the tree of an earlier one"},
       {"POST", "/api/v1/imports/{kind}", Access::kStaff, {Role::kAdmin},
        "Import sites, lockers, types, people or items: the CLI's CSV formats (text/csv)"},
@@ -240,17 +240,12 @@ bool HasString(const json& j, std::string_view key, const std::string& value) {
 }  // namespace
 
 HttpResponse Api::Impl::Audit(const HttpRequest& r, const Caller& caller) {
-  auto param = [&](const char* name) {
-    auto it = r.query.find(name);
-    return it == r.query.end() ? std::string() : it->second;
-  };
-  for (const auto& [name, value] : r.query) {
-    static const std::set<std::string> kKnown = {"kind", "badge",  "serial", "from",
-                                                 "to",   "before", "limit",  "format"};
-    if (!kKnown.count(name)) return Error(400, "invalid_argument", name + ": unknown parameter");
+  if (auto bad = UnknownParameter(
+          r, {"kind", "badge", "serial", "from", "to", "before", "limit", "format"})) {
+    return *bad;
   }
-  const std::string kind = param("kind"), badge = param("badge"), serial = param("serial");
-  const std::string format = param("format").empty() ? "json" : param("format");
+  const std::string kind = r.Param("kind"), badge = r.Param("badge"), serial = r.Param("serial");
+  const std::string format = r.Param("format").empty() ? "json" : r.Param("format");
   if (format != "json" && format != "csv") {
     return Error(400, "invalid_argument", "format: must be json or csv");
   }
@@ -258,7 +253,7 @@ HttpResponse Api::Impl::Audit(const HttpRequest& r, const Caller& caller) {
   domain::Micros from_us = INT64_MIN, to_us = INT64_MAX;
   for (const auto& [name, out, end_of_day] :
        {std::tuple{"from", &from_us, false}, std::tuple{"to", &to_us, true}}) {
-    const std::string v = param(name);
+    const std::string v = r.Param(name);
     if (v.empty()) continue;
     auto d = domain::ParseDate(v);
     if (!d) return Error(400, "invalid_argument", std::string(name) + ": not a date YYYY-MM-DD");
@@ -266,16 +261,16 @@ HttpResponse Api::Impl::Audit(const HttpRequest& r, const Caller& caller) {
     *out = (day + (end_of_day ? 1 : 0)) * 86'400'000'000LL - (end_of_day ? 1 : 0);
   }
   uint64_t limit = 100;
-  if (!param("limit").empty()) {
-    auto l = Whole(param("limit"));
+  if (!r.Param("limit").empty()) {
+    auto l = Whole(r.Param("limit"));
     if (!l || *l < 1 || *l > 1000) {
       return Error(400, "invalid_argument", "limit: must be a whole number 1-1000");
     }
     limit = *l;
   }
   uint64_t end = ledger.size();
-  if (!param("before").empty()) {
-    auto b = Whole(param("before"));
+  if (!r.Param("before").empty()) {
+    auto b = Whole(r.Param("before"));
     if (!b) return Error(400, "invalid_argument", "before: must be an event index");
     end = std::min(end, *b);
   }

@@ -40,8 +40,8 @@ inline const std::set<Role> kBoardRoles = {Role::kSupervisor, Role::kArmorer, Ro
 inline const std::set<Role> kAckRoles = {Role::kSupervisor, Role::kArmorer, Role::kAdmin,
                                          Role::kEvidenceCustodian};
 
-// Who may see people and their certifications.
-inline const std::set<Role> kPeopleRoles = {Role::kSupervisor, Role::kAdmin, Role::kAuditor};
+// Who oversees: people and their certifications, the audit trail, the ledger and its proofs.
+inline const std::set<Role> kOversightRoles = {Role::kSupervisor, Role::kAdmin, Role::kAuditor};
 
 // Who may ask for or approve an emergency mode (the desk checks again, at the site).
 inline const std::set<Role> kEmergencyRoles = {Role::kSupervisor, Role::kAdmin, Role::kEmergency};
@@ -212,6 +212,17 @@ inline json AlertJson(const domain::Alert& a) {
                          {"note", a.note}};
   }
   return j;
+}
+
+// A 400 naming the first query parameter that is not one of `known`, or none.
+inline std::optional<HttpResponse> UnknownParameter(const HttpRequest& r,
+                                                    std::initializer_list<std::string_view> known) {
+  for (const auto& [name, value] : r.query) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return Error(400, "invalid_argument", name + ": unknown parameter");
+    }
+  }
+  return std::nullopt;
 }
 
 // A whole decimal number (a query parameter, a path segment), or none.
@@ -759,6 +770,10 @@ struct Api::Impl {
                 bool with_compartments) const;
   HttpResponse Sites(const app::Session& who);
   HttpResponse Site(const app::Session& who, const std::string& code);
+  // Whether the caller oversees someone working at one of their sites (an all-sites person: only
+  // agency-wide overseers).
+  bool OverseesPerson(const domain::State& s, const app::Session& who,
+                      const domain::PersonState& p) const;
   HttpResponse People(const HttpRequest& r, const app::Session& who);
   HttpResponse Certifications(const HttpRequest& r, const app::Session& who);
   HttpResponse Overdue(const app::Session& who);

@@ -35,6 +35,11 @@ struct HttpRequest {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::string() : it->second;
   }
+  // The query parameter's value, or "".
+  std::string Param(const std::string& name) const {
+    auto it = query.find(name);
+    return it == query.end() ? std::string() : it->second;
+  }
 };
 
 class EventStream {

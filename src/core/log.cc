@@ -85,6 +85,29 @@ std::string Millis(int64_t micros) {
   return t;
 }
 
+// A field's value: numbers and booleans bare; a string quoted and escaped (in text, only when it
+// needs quotes to stay one token).
+void AppendValue(std::string& out, const LogField::Value& value, bool always_quote) {
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (always_quote || NeedsQuotes(v)) {
+            AppendQuoted(out, v);
+          } else {
+            out += v;
+          }
+        } else if constexpr (std::is_same_v<T, bool>) {
+          out += v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, double>) {
+          out += NumberText(v);
+        } else {
+          out += std::to_string(v);
+        }
+      },
+      value);
+}
+
 }  // namespace
 
 std::string_view LogLevelName(LogLevel level) {
@@ -131,20 +154,7 @@ std::string FormatLogLine(LogFormat format, int64_t micros, LogLevel level, std:
       if (Reserved(f.key)) out.push_back('_');
       AppendEscaped(out, f.key);
       out += "\":";
-      std::visit(
-          [&](const auto& v) {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::string>) {
-              AppendQuoted(out, v);
-            } else if constexpr (std::is_same_v<T, bool>) {
-              out += v ? "true" : "false";
-            } else if constexpr (std::is_same_v<T, double>) {
-              out += NumberText(v);
-            } else {
-              out += std::to_string(v);
-            }
-          },
-          f.value);
+      AppendValue(out, f.value, /*always_quote=*/true);
     }
     out.push_back('}');
     return out;
@@ -159,24 +169,7 @@ std::string FormatLogLine(LogFormat format, int64_t micros, LogLevel level, std:
     if (Reserved(f.key)) out.push_back('_');
     AppendEscaped(out, f.key);
     out.push_back('=');
-    std::visit(
-        [&](const auto& v) {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            if (NeedsQuotes(v)) {
-              AppendQuoted(out, v);
-            } else {
-              out += v;
-            }
-          } else if constexpr (std::is_same_v<T, bool>) {
-            out += v ? "true" : "false";
-          } else if constexpr (std::is_same_v<T, double>) {
-            out += NumberText(v);
-          } else {
-            out += std::to_string(v);
-          }
-        },
-        f.value);
+    AppendValue(out, f.value, /*always_quote=*/false);
   }
   return out;
 }
