@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -15,6 +16,7 @@
 
 #include "api/api.h"
 #include "api/http_server.h"
+#include "api/web_files.h"
 #include "app/agency.h"
 #include "app/csv_export.h"
 #include "app/custody_desk.h"
@@ -281,8 +283,25 @@ int RunServe(const ServeArgs& args) {
     server_options.tls_key_pem = material->key_pem;
     fingerprint = material->fingerprint;
   }
-  auto server = api::HttpServer::Start(server_options,
-                                       [&api](const api::HttpRequest& r) { return api.Handle(r); });
+  // The terminal and dashboard pages, read once; without them the server still serves the API.
+  const std::string web_dir =
+      config.server.web_dir.empty() ? CUSTODIAN_WEB_DIR : config.server.web_dir;
+  std::map<std::string, std::string> pages;
+  if (auto read = store::ReadTree(web_dir); read && read->count("index.html")) {
+    pages = std::move(*read);
+  } else {
+    log.Warn("no web pages: serving the API only",
+             {{"web_dir", web_dir},
+              {"hint", "build them with `make build` (web/dist) or set web_dir under [server]"}});
+  }
+  const api::WebFiles web(std::move(pages));
+  auto server = api::HttpServer::Start(server_options, [&api, &web](const api::HttpRequest& r) {
+    const std::string_view path = r.path;
+    if (path.rfind("/api/", 0) != 0 && path != "/healthz" && path != "/metrics") {
+      if (auto page = web.Serve(r)) return *std::move(page);
+    }
+    return api.Handle(r);
+  });
   if (!server) return fail(server.error());
   api::HttpServer* raw_server = server->get();
   (*agency)->SetOnRecorded([raw_server] { raw_server->Notify(); });
@@ -310,6 +329,7 @@ int RunServe(const ServeArgs& args) {
   log.Info("serving",
            {{"url", url},
             {"data_dir", data},
+            {"pages", web.empty() ? std::string("none") : web_dir},
             {"events", (*dir)->ledger->size()},
             {"lockers", sim ? std::to_string(sim->banks().size()) + " simulated banks" +
                                   (config.lockers.auto_officer ? " with the auto officer" : "")

@@ -13,6 +13,8 @@ const std::vector<Route>& Routes() {
       {"POST", "/api/v1/terminal/logout", Access::kSession, {}, "End the session"},
       {"GET", "/api/v1/terminal/items", Access::kTerminal, {},
        "What I may take now, what is withheld and why, and what I hold"},
+      {"GET", "/api/v1/terminal/doors", Access::kTerminal, {},
+       "Which doors of my site are open now (the terminal's progress while a door is open)"},
       {"POST", "/api/v1/terminal/signout", Access::kTerminal, {}, "Sign out an item"},
       {"POST", "/api/v1/terminal/return", Access::kTerminal, {}, "Return an item I hold"},
       {"POST", "/api/v1/terminal/problem", Access::kTerminal, {}, "Report a problem with an item"},

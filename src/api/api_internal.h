@@ -496,6 +496,7 @@ struct Api::Impl {
     }
     if (p == "/api/v1/me") return Me(*caller);
     if (p == "/api/v1/terminal/items") return Items(caller->session);
+    if (p == "/api/v1/terminal/doors") return Doors(caller->session);
     if (p == "/api/v1/terminal/signout") return SignOut(r, caller->session);
     if (p == "/api/v1/terminal/return") return Return(r, caller->session);
     if (p == "/api/v1/terminal/problem") return Problem(r, caller->session);
@@ -670,6 +671,17 @@ struct Api::Impl {
       j = json{{"site", who.site()}, {"allowed", allowed}, {"withheld", withheld}, {"held", held}};
     });
     return Json(200, j);
+  }
+
+  // The doors of the terminal's site that the sensors report open: with a sign-out's or return's
+  // outcome, what the terminal shows while the officer is at the door.
+  HttpResponse Doors(const app::Session& who) {
+    const app::CustodyDesk::HardwareView hw = desk.Hardware();
+    json open = json::array();
+    for (const domain::CompartmentKey& k : hw.doors_open) {
+      if (k.site == who.site()) open.push_back(KeyJson(k));
+    }
+    return Json(200, json{{"site", who.site()}, {"open", open}});
   }
 
   HttpResponse SignOut(const HttpRequest& r, const app::Session& who) {

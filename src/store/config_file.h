@@ -7,7 +7,7 @@
 // given by --data or CUSTODIAN_SERVER_DATA_DIR). Every key, its type, range and default is in
 // Keys() below and documented in docs/custodian.example.toml (a test checks the two agree):
 //
-//   [server]   data_dir, listen, port, threads, heartbeat_ms, shutdown_grace_ms
+//   [server]   data_dir, web_dir, listen, port, threads, heartbeat_ms, shutdown_grace_ms
 //   [tls]      enabled
 //   [lockers]  simulate, banks_file, poll_ms, auto_officer, control_port, auto_pause_ms
 //   [sessions] terminal_idle_s, staff_idle_s, max_age_s, max_sessions
@@ -21,8 +21,8 @@
 // ("8080", "true", "json"). Variables that start with CUSTODIAN_ and a section's name must name a
 // key; other CUSTODIAN_ variables are not settings and are ignored.
 //
-// Relative paths (data_dir, banks_file) in a file are relative to the file's directory; in the
-// environment and on the command line, to the working directory.
+// Relative paths (data_dir, web_dir, banks_file) in a file are relative to the file's directory; in
+// the environment and on the command line, to the working directory.
 //
 // Everything here reads outside input and trusts none of it (fuzzed: config_file_fuzz.cc): a
 // refusal is InvalidArgument with one sentence naming where (FILE:LINE:COLUMN, the variable or the
@@ -48,6 +48,7 @@ namespace custodian::store {
 struct ServeConfig {
   struct Server {
     std::string data_dir;  // "" until given somewhere: serve then refuses to start
+    std::string web_dir;   // "": the pages built with this binary (web/dist of its source tree)
     std::string listen = "127.0.0.1";
     int64_t port = 8080;  // 0: a free port
     int64_t threads = 4;

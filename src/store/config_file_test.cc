@@ -203,7 +203,7 @@ TEST_F(ConfigFileTest, RefusesGarbageInTheFileNamingTheFileLineKeyAndProblem) {
                                              "pair: cannot redefine existing integer 'port'"},
       {"[server]\nprot = 8080\n",
        f + ":2:1: [server] prot: unknown key; did you mean port? The keys of [server] are "
-           "data_dir, listen, port, threads, heartbeat_ms, shutdown_grace_ms"},
+           "data_dir, web_dir, listen, port, threads, heartbeat_ms, shutdown_grace_ms"},
       {"[limits]\nrequest_timeout = 5000\n",
        f + ":2:1: [limits] request_timeout: unknown key; did you mean request_timeout_ms? The keys "
            "of [limits] are header_bytes, body_bytes, request_timeout_ms, "
@@ -249,9 +249,9 @@ TEST_F(ConfigFileTest, RefusesGarbageInTheFileNamingTheFileLineKeyAndProblem) {
        f + ":2:10: [log] format: must be one of json, text, not an array"},
       {"[lockers]\nbanks_file = \"a\\u0007b\"\n",
        f + ":2:14: [lockers] banks_file: must not contain control characters"},
-      {"[server.extra]\nx = 1\n",
-       f + ":1:9: [server] extra: unknown key; the keys of [server] are data_dir, listen, port, "
-           "threads, heartbeat_ms, shutdown_grace_ms"},
+      {"[server.extra]\nx = 1\n", f + ":1:9: [server] extra: unknown key; the keys of [server] are "
+                                      "data_dir, web_dir, listen, port, "
+                                      "threads, heartbeat_ms, shutdown_grace_ms"},
       {"[[log]]\nlevel = \"info\"\n",
        f + ":1:1: [log] must be a section (a line [log] followed by its keys), not an array"},
       {"[sessions]\nmax_age_s = 1\n[limits]\nbody_bytes = 1\nheader_bytes = 1\n",
@@ -291,6 +291,7 @@ TEST_F(ConfigFileTest, RefusesBadEnvironmentValuesNamingTheVariable) {
   EXPECT_EQ(EnvError({{"CUSTODIAN_SERVER_PROT", "1"}}),
             "CUSTODIAN_SERVER_PROT: not a setting of custodian serve; did you mean "
             "CUSTODIAN_SERVER_PORT? The settings of [server] are CUSTODIAN_SERVER_DATA_DIR, "
+            "CUSTODIAN_SERVER_WEB_DIR, "
             "CUSTODIAN_SERVER_LISTEN, CUSTODIAN_SERVER_PORT, CUSTODIAN_SERVER_THREADS, "
             "CUSTODIAN_SERVER_HEARTBEAT_MS, CUSTODIAN_SERVER_SHUTDOWN_GRACE_MS");
   EXPECT_EQ(EnvError({{"CUSTODIAN_TLS_COLOUR", "blue"}}),

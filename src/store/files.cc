@@ -107,6 +107,19 @@ core::Status DurableFileWriter::Commit() {
   return core::Status::Ok();
 }
 
+core::Result<std::map<std::string, std::string>> ReadTree(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return core::NotFoundError(dir.string() + " is not a directory");
+  std::map<std::string, std::string> files;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    CUSTODIAN_ASSIGN_OR_RETURN(std::string data, ReadFile(it->path()));
+    files.emplace(it->path().lexically_relative(dir).generic_string(), std::move(data));
+  }
+  if (ec) return core::UnavailableError("cannot list " + dir.string() + ": " + ec.message());
+  return files;
+}
+
 core::Status WriteFileDurably(const fs::path& path, core::ByteSpan data, fs::perms mode) {
   CUSTODIAN_ASSIGN_OR_RETURN(auto writer, DurableFileWriter::Create(path, mode));
   CUSTODIAN_RETURN_IF_ERROR(writer.Append(data));

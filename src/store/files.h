@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "core/bytes.h"
@@ -12,6 +13,9 @@
 namespace custodian::store {
 
 core::Result<std::string> ReadFile(const std::filesystem::path& path);
+// Every regular file under `dir`, by its path relative to `dir` with '/' separators
+// ("assets/app.js" → contents). NotFound when `dir` is not a directory.
+core::Result<std::map<std::string, std::string>> ReadTree(const std::filesystem::path& dir);
 core::Status WriteFileDurably(const std::filesystem::path& path, core::ByteSpan data,
                               std::filesystem::perms mode);
 // Writes a large file in pieces, durably: the data goes to PATH.tmp and only Commit (fsync, rename,

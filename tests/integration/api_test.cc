@@ -309,8 +309,14 @@ TEST_F(ApiTest, SignOutOpensTheDoorAndCustodyBeginsWhenTheItemLeft) {
   EXPECT_EQ(Body(r)["compartment"], (json{{"site", "HQ"}, {"bank", "A"}, {"compartment", "1"}}));
   ASSERT_EQ(controller_.commands().size(), 1u);
   EXPECT_EQ(controller_.commands()[0].what, "unlock");
+  EXPECT_TRUE(Body(officer.Get("/api/v1/terminal/doors"))["open"].empty());
   Door(kRadioBay, false, {kRadioTag});
+  // The terminal follows the door: open now, closed again below.
+  EXPECT_EQ(Body(officer.Get("/api/v1/terminal/doors")),
+            (json{{"site", "HQ"},
+                  {"open", json::array({{{"site", "HQ"}, {"bank", "A"}, {"compartment", "1"}}})}}));
   Door(kRadioBay, true, {});
+  EXPECT_TRUE(Body(officer.Get("/api/v1/terminal/doors"))["open"].empty());
   const json held = Body(officer.Get("/api/v1/terminal/items"))["held"];
   ASSERT_EQ(held.size(), 1u);
   EXPECT_EQ(held[0]["serial"], "R-1");
@@ -932,6 +938,8 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
        {"POST", "/api/v1/terminal/login", "{}", {400, 400, 400, 400, 400, 400, 400, 400}}},
       {"GET /api/v1/terminal/items",
        {"GET", "/api/v1/terminal/items", "", {200, 200, 200, 200, 200, 200, 200, 401}}},
+      {"GET /api/v1/terminal/doors",
+       {"GET", "/api/v1/terminal/doors", "", {200, 200, 200, 200, 200, 200, 200, 401}}},
       {"POST /api/v1/terminal/signout",
        {"POST",
         "/api/v1/terminal/signout",
