@@ -4,13 +4,17 @@ SHELL := /bin/bash
 DATA ?= var/demo
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build run test bench fuzz tsan format clean
+.PHONY: deps web build run test bench fuzz tsan format clean
 
 deps:
 	@scripts/install-deps
 
-# Optimised build of the custodian binary and the benchmarks.
-build: deps
+# The terminal and dashboard pages: TypeScript checked, then built by Vite into web/dist.
+web: deps
+	@cd web && npm run --silent build
+
+# Optimised build of the custodian binary and the benchmarks, and the web pages.
+build: deps web
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
@@ -19,7 +23,7 @@ run: build
 	@scripts/run-demo "$(DATA)"
 
 # Every test, built with ASan + UBSan and warnings as errors.
-test: deps
+test: deps web
 	@cmake --preset dev >/dev/null
 	@cmake --build --preset dev -j $(JOBS)
 	@ctest --preset dev

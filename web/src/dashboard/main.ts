@@ -1,0 +1,2 @@
+import "../lib/base.css";
+document.getElementById("app")!.textContent = "dashboard";

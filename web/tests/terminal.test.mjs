@@ -1,0 +1,98 @@
+// The locker terminal in a real browser against a real server with simulated lockers: what an
+// officer does at the touch screen.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  launchBrowser,
+  newPage,
+  screenshot,
+  seriousViolations,
+  startServer,
+  terminalLogin,
+} from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("an officer signs out a radio and returns it; the simulated locker moves it", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/terminal?site=HQ`);
+  await page.waitForSelector("#badge");
+  assert.match(await page.textContent(".use-notice"), /Authorized use only/);
+  assert.deepEqual(await seriousViolations(page), []);
+  await screenshot(page, "terminal-login");
+
+  await terminalLogin(page, server.url, "1001");
+  await page.waitForSelector("#allowed");
+  assert.match(await page.textContent("#held-h"), /You hold \(0\)/);
+  assert.deepEqual(await seriousViolations(page), []);
+  await screenshot(page, "terminal-items");
+
+  await page.click('#allowed button[data-serial="RAD-0003"]');
+  assert.equal(await page.getAttribute('#allowed button[data-serial="RAD-0003"]', "aria-pressed"), "true");
+  assert.match(await page.textContent("#take"), /Take 1 item/);
+  await page.click("#take");
+  // The door's progress, then the outcome once the simulator's officer took it and closed it.
+  await page.waitForSelector("#door-title");
+  assert.match(await page.textContent("#door-title"), /Door [A-Z]-\d+ is open/);
+  await screenshot(page, "terminal-door");
+  await page.waitForSelector("#result", { timeout: 30_000 });
+  assert.match(await page.textContent("#result"), /RAD-0003 is signed out to you, due back/);
+  assert.ok(await page.isVisible('.held[data-serial="RAD-0003"]'), "the radio is listed as held");
+  await screenshot(page, "terminal-signed-out");
+
+  await page.click('.held[data-serial="RAD-0003"] >> text=Return');
+  await page.waitForSelector("#door-title");
+  assert.match(await page.textContent("#door-title"), /Put RAD-0003 back/);
+  await page.waitForSelector("#result", { timeout: 30_000 });
+  assert.match(await page.textContent("#result"), /RAD-0003 is back/);
+  assert.match(await page.textContent("#held-h"), /You hold \(0\)/);
+  assert.deepEqual(page.errors, []);
+});
+
+test("an officer whose CEW certification expired sees the tasers withheld with the reason", async () => {
+  const page = await newPage(browser);
+  await terminalLogin(page, server.url, "1002");
+  await page.waitForSelector("#withheld");
+  const cew = page.locator('#withheld [data-serial="CEW-0001"]');
+  assert.equal(await cew.count(), 1);
+  assert.match(await cew.textContent(), /CEW certification expired on/);
+  assert.equal(await page.locator('#withheld [data-serial="CEW-0001"] [data-code="certification_expired"]').count(), 1);
+  // Not offered for the taking.
+  assert.equal(await page.locator('#allowed [data-serial="CEW-0001"]').count(), 0);
+  await screenshot(page, "terminal-withheld");
+  assert.deepEqual(page.errors, []);
+});
+
+test("a wrong PIN is refused with a sentence and the PIN is cleared", async () => {
+  const page = await newPage(browser);
+  await terminalLogin(page, server.url, "1003", { pin: "9999" });
+  await page.waitForSelector("#login-error .error");
+  assert.match(await page.textContent("#login-error"), /PIN|badge/i);
+  assert.equal((await page.textContent("#pin-dots")).trim(), "PIN");
+});
+
+test("the terminal locks itself after the idle time and hides what was on screen", async () => {
+  const quick = await startServer({ env: { CUSTODIAN_SESSIONS_TERMINAL_IDLE_S: "5" } });
+  try {
+    const page = await newPage(browser);
+    await terminalLogin(page, quick.url, "1001");
+    await page.waitForSelector("#allowed");
+    await page.waitForSelector("#badge", { timeout: 15_000 });
+    assert.equal(await page.locator("#allowed").count(), 0, "the item list is gone");
+    assert.match(await page.textContent("#login-error"), /Locked after 5 s/);
+  } finally {
+    await quick.stop();
+  }
+});
