@@ -44,6 +44,8 @@ const std::vector<Route>& Routes() {
        "Certifications and licences expired or expiring within N days, soonest first"},
       {"GET", "/api/v1/overdue", Access::kStaff, kBoardRoles,
        "Items overdue at my sites, longest overdue first"},
+      {"GET", "/api/v1/stats", Access::kStaff, kStatsRoles,
+       "Sign-outs by hour and weekday, items out by type, service due by week (the charts)"},
       {"POST", "/api/v1/items/{serial}/service", Access::kStaff, {Role::kArmorer},
        "Record an item's service: lifts its quarantine, restarts its service counters"},
       {"POST", "/api/v1/items/{serial}/quarantine", Access::kStaff,

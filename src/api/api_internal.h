@@ -43,6 +43,10 @@ inline const std::set<Role> kAckRoles = {Role::kSupervisor, Role::kArmorer, Role
 // Who oversees: people and their certifications, the audit trail, the ledger and its proofs.
 inline const std::set<Role> kOversightRoles = {Role::kSupervisor, Role::kAdmin, Role::kAuditor};
 
+// Who sees the dashboard's statistics (sign-outs by hour and weekday, items out, service due).
+inline const std::set<Role> kStatsRoles = {Role::kSupervisor, Role::kArmorer, Role::kAdmin,
+                                           Role::kAuditor};
+
 // Who may ask for or approve an emergency mode (the desk checks again, at the site).
 inline const std::set<Role> kEmergencyRoles = {Role::kSupervisor, Role::kAdmin, Role::kEmergency};
 
@@ -519,6 +523,7 @@ struct Api::Impl {
     if (p == "/api/v1/people") return People(r, caller->session);
     if (p == "/api/v1/certifications") return Certifications(r, caller->session);
     if (p == "/api/v1/overdue") return Overdue(caller->session);
+    if (p == "/api/v1/stats") return Stats(r, caller->session);
     if (p == "/api/v1/items/{serial}/service") {
       return RecordService(r, caller->session, params["serial"]);
     }
@@ -789,6 +794,7 @@ struct Api::Impl {
   HttpResponse People(const HttpRequest& r, const app::Session& who);
   HttpResponse Certifications(const HttpRequest& r, const app::Session& who);
   HttpResponse Overdue(const app::Session& who);
+  HttpResponse Stats(const HttpRequest& r, const app::Session& who);
   HttpResponse Tokens();
   HttpResponse Import(const HttpRequest& r, const app::Session& who, const std::string& kind);
   HttpResponse Checkpoint();

@@ -542,4 +542,119 @@ HttpResponse Api::Impl::Import(const HttpRequest& r, const app::Session& who,
       json{{"kind", kind_name}, {"imported", plan->events.size()}, {"generated_pins", generated}});
 }
 
+// ---- statistics for the dashboard's charts
+// --------------------------------------------------------
+
+HttpResponse Api::Impl::Stats(const HttpRequest& r, const app::Session& who) {
+  if (auto bad = UnknownParameter(r, {"site", "days", "weeks"})) return *bad;
+  const std::string only_site = r.Param("site");
+  uint64_t days = 28, weeks = 8;
+  for (const auto& [name, out, max] :
+       {std::tuple{"days", &days, uint64_t{366}}, std::tuple{"weeks", &weeks, uint64_t{52}}}) {
+    if (r.Param(name).empty()) continue;
+    auto v = Whole(r.Param(name));
+    if (!v || *v < 1 || *v > max) {
+      return Error(400, "invalid_argument",
+                   std::string(name) + ": must be a whole number 1-" + std::to_string(max));
+    }
+    *out = *v;
+  }
+  const domain::Micros now = clock.NowMicros();
+  constexpr domain::Micros kDay = 86'400'000'000LL;
+  const domain::Micros since = now - static_cast<domain::Micros>(days) * kDay;
+
+  // The window's sign-outs, read without holding the agency: (time, serial). Each counts at its
+  // item's home site, in that site's local time.
+  // At most kMaxScan events are read; `complete` says whether the window was reached.
+  constexpr uint64_t kChunk = 2000, kMaxScan = 500'000;
+  std::vector<std::pair<domain::Micros, std::string>> signouts;
+  uint64_t end = ledger.size(), scanned = 0;
+  bool reached = end == 0;
+  while (end > 0 && !reached && scanned < kMaxScan) {
+    const uint64_t start = end > kChunk ? end - kChunk : 0;
+    (void)store.ScanEvents(start, end, [&](uint64_t, core::ByteSpan record) {
+      auto e = ledger::ParseEvent(record);
+      if (!e) return true;
+      if (e->time_us < since) {
+        reached = true;  // chunks are read in order: the rest of this chunk is older or near it
+        return true;
+      }
+      if (e->kind != "item.signed_out") return true;
+      const json payload = json::parse(e->payload, nullptr, false);
+      if (payload.is_object() && payload.contains("serial") && payload["serial"].is_string()) {
+        signouts.emplace_back(e->time_us, payload["serial"].get<std::string>());
+      }
+      return true;
+    });
+    scanned += end - start;
+    end = start;
+    if (end == 0) reached = true;
+  }
+
+  json out;
+  int status = 200;
+  agency.Read([&](const domain::State& s) {
+    if (!only_site.empty() &&
+        (s.FindSite(only_site) == nullptr || !SeesSite(s, who, kStatsRoles, only_site))) {
+      status = 404;
+      return;
+    }
+    auto counts = [&](const std::string& site) {
+      return (only_site.empty() || site == only_site) && SeesSite(s, who, kStatsRoles, site);
+    };
+    std::vector<int64_t> by_hour(24, 0), by_weekday(7, 0);
+    for (const auto& [at, serial] : signouts) {
+      const domain::ItemState* i = s.FindItem(serial);
+      if (at < since || i == nullptr || !counts(i->item.home.site)) continue;
+      const domain::Site* st = s.FindSite(i->item.home.site);
+      const domain::TimeZone* zone = st != nullptr ? zones(st->timezone) : nullptr;
+      if (zone == nullptr) continue;
+      const domain::LocalTime local = zone->ToLocal(at);
+      ++by_hour[static_cast<size_t>(local.second_of_day / 3600)];
+      ++by_weekday[static_cast<size_t>(local.weekday)];
+    }
+    // Items out now by type, and service falling due week by week (week 0: due now or overdue,
+    // by sign-outs or by days).
+    std::map<std::string, std::pair<int64_t, int64_t>> by_type;  // type → (out, total)
+    std::vector<int64_t> due(weeks, 0);
+    for (const auto& [serial, i] : s.items) {
+      if (!counts(i.item.home.site)) continue;
+      auto& [out_now, total] = by_type[i.item.type];
+      ++total;
+      if (i.custody) ++out_now;
+      const domain::ItemType* t = s.FindType(i.item.type);
+      if (t == nullptr) continue;
+      std::optional<domain::Micros> when;
+      if (t->service_every_signouts > 0 && i.signouts_since_service >= t->service_every_signouts) {
+        when = now;
+      } else if (t->service_every_days > 0) {
+        when = i.service_clock_start + int64_t{t->service_every_days} * kDay;
+      }
+      if (!when) continue;
+      const domain::Micros week = std::max<domain::Micros>(0, *when - now) / (7 * kDay);
+      if (week < static_cast<domain::Micros>(weeks)) ++due[static_cast<size_t>(week)];
+    }
+    json types = json::array();
+    for (const auto& [type, n] : by_type) {
+      types.push_back({{"type", type}, {"out", n.first}, {"total", n.second}});
+    }
+    json service = json::array();
+    const int64_t today = now / kDay;
+    for (uint64_t w = 0; w < weeks; ++w) {
+      const domain::Date start{std::chrono::days(today + 7 * static_cast<int64_t>(w))};
+      service.push_back({{"week_start", domain::FormatDate(start)}, {"count", due[w]}});
+    }
+    out = json{{"days", days},
+               {"site", only_site.empty() ? json(nullptr) : json(only_site)},
+               {"complete", reached},
+               {"signouts_by_hour", by_hour},
+               {"signouts_by_weekday", by_weekday},
+               {"out_by_type", types},
+               {"service_due_by_week", service}};
+  });
+  if (status == 404)
+    return Error(404, "not_found", "site " + only_site + ": no such site of yours");
+  return Json(200, out);
+}
+
 }  // namespace custodian::api

@@ -687,6 +687,50 @@ TEST_F(ApiTest, OverdueListsOnlyItemsPastTheirDueTime) {
   EXPECT_EQ(overdue[0]["serial"], "T-7");
 }
 
+TEST_F(ApiTest, StatsCountSignOutsBySiteLocalHourAndWeekdayAndItemsOutByType) {
+  HttpClient officer = As("1001");
+  for (const auto& [serial, bay, tag] :
+       {std::tuple{"R-1", kRadioBay, kRadioTag}, std::tuple{"T-7", kCewBay, kCewTag}}) {
+    ASSERT_EQ(officer.Post("/api/v1/terminal/signout", json{{"serial", serial}}.dump()).status,
+              200);
+    Door(bay, false, {tag});
+    Door(bay, true, {});
+  }
+  const HttpResult r = As("6001").Get("/api/v1/stats");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json stats = Body(r);
+  EXPECT_EQ(stats["days"], 28);
+  EXPECT_EQ(stats["complete"], true);
+  // Both taken on Tuesday at 10:00 in New York (HQ's zone), not 15:00 UTC.
+  json hours = json::array();
+  for (int h = 0; h < 24; ++h) hours.push_back(h == 10 ? 2 : 0);
+  EXPECT_EQ(stats["signouts_by_hour"], hours);
+  EXPECT_EQ(stats["signouts_by_weekday"], json::parse("[0,2,0,0,0,0,0]"));
+  bool radio = false;
+  for (const json& t : stats["out_by_type"]) {
+    if (t["type"] == "RADIO") {
+      radio = true;
+      EXPECT_EQ(t["out"], 1);
+    }
+  }
+  EXPECT_TRUE(radio) << stats.dump();
+  ASSERT_EQ(stats["service_due_by_week"].size(), 8u);
+  EXPECT_EQ(stats["service_due_by_week"][0]["week_start"], "2026-11-24");
+
+  // Another site's figures leave HQ's out; a site nobody has is a 404, a bad window a 400.
+  const json north = Body(As("6001").Get("/api/v1/stats?site=NORTH&weeks=2"));
+  EXPECT_EQ(north["signouts_by_weekday"], json::parse("[0,0,0,0,0,0,0]"));
+  EXPECT_EQ(north["service_due_by_week"].size(), 2u);
+  EXPECT_EQ(As("6001").Get("/api/v1/stats?site=NOPE").status, 404);
+  EXPECT_EQ(ErrorMessage(As("6001").Get("/api/v1/stats?days=0")),
+            "days: must be a whole number 1-366");
+  EXPECT_EQ(As("6001").Get("/api/v1/stats?colour=red").status, 400);
+  // Sign-outs older than the window are not counted.
+  f_.clock().Advance(3 * 86'400 * kSecond);
+  EXPECT_EQ(Body(As("6001").Get("/api/v1/stats?days=1"))["signouts_by_weekday"],
+            json::parse("[0,0,0,0,0,0,0]"));
+}
+
 // ---- staff actions: service, quarantine, credentials, emergency modes ---------------------------
 
 TEST_F(ApiTest, AnArmorerQuarantinesOpensAndServicesAnItem) {
@@ -1021,6 +1065,7 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
        {"GET", "/api/v1/certifications", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/overdue",
        {"GET", "/api/v1/overdue", "", {403, 200, 200, 200, 200, 403, 403, 401}}},
+      {"GET /api/v1/stats", {"GET", "/api/v1/stats", "", {403, 200, 200, 200, 200, 403, 403, 401}}},
       {"POST /api/v1/alerts/{index}/acknowledge",
        {"POST",
         "/api/v1/alerts/999999/acknowledge",
