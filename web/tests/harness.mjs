@@ -8,6 +8,7 @@
 //   SCREENSHOTS     where screenshots go (default build/screenshots)
 
 import { spawn, execFileSync } from "node:child_process";
+import net from "node:net";
 import { createHmac } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -75,13 +76,16 @@ export async function startServer({ dataDir = seededDataDir(), env = {}, args = 
   });
   let log = "";
   child.stderr.on("data", (d) => (log += d));
+  let control = 0;
   const url = await new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`custodian serve did not start:\n${out}\n${log}`)), 60_000);
     child.stdout.on("data", (d) => {
       out += d;
-      const m = out.match(/serving (http:\/\/\S+)\//);
-      if (m) {
+      const m = out.match(/serving (http:\/\/\S+)\/\n/);
+      const c = out.match(/control 127\.0\.0\.1:(\d+)\n/);
+      if (m && c) {
+        control = Number(c[1]);
         clearTimeout(timer);
         resolve(m[1]);
       }
@@ -91,6 +95,8 @@ export async function startServer({ dataDir = seededDataDir(), env = {}, args = 
   return {
     url,
     dataDir,
+    // One request to the simulator's control port (docs/hardware-protocol.md, "Simulator").
+    sim: (request) => simControl(control, request),
     log: () => log,
     async stop() {
       if (child.exitCode !== null) return;
@@ -161,4 +167,23 @@ export async function apiLogin(url, badge, pin = DEMO_PIN, site = "HQ") {
   });
   if (!res.ok) throw new Error(`login ${badge}: ${res.status} ${await res.text()}`);
   return (await res.json()).token;
+}
+
+function simControl(port, request) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (d) => {
+      answer += d;
+      const end = answer.indexOf("\n");
+      if (end >= 0) {
+        socket.end();
+        const reply = JSON.parse(answer.slice(0, end));
+        if (reply.ok) resolve(reply);
+        else reject(new Error(`simulator: ${reply.error} (${JSON.stringify(request)})`));
+      }
+    });
+    socket.on("error", reject);
+    socket.write(JSON.stringify(request) + "\n");
+  });
 }

@@ -96,3 +96,56 @@ test("the terminal locks itself after the idle time and hides what was on screen
     await quick.stop();
   }
 });
+
+test("by hand at the door: each step shows as the sensors report it, and a wrong item going back in is named", async () => {
+  // No auto officer: the test is the officer, acting on the simulated locker through its control
+  // port while the terminal follows what the driver reads over Modbus.
+  const manual = await startServer({ env: { CUSTODIAN_LOCKERS_AUTO_OFFICER: "false" } });
+  try {
+    const page = await newPage(browser);
+    await terminalLogin(page, manual.url, "1001");
+    await page.click('#allowed button[data-serial="RAD-0004"]');
+    await page.click("#take");
+    await page.waitForSelector("#door-title");
+    const [, bank, compartment] = (await page.textContent(".door-name")).match(/Door ([A-Z])-(\d+) is open/);
+    const where = { site: "HQ", bank, compartment };
+    const state = await manual.sim({ op: "state", ...where });
+    const tags = state.banks[0].compartments[0].items.map((i) => i.tag);
+    assert.equal(tags.length >= 1, true, "the radio's compartment holds a tagged item");
+
+    const step = (n) => page.locator(".steps li").nth(n);
+    assert.equal(await step(1).getAttribute("class"), "now", "waiting for the door to open");
+    await manual.sim({ op: "open_door", ...where });
+    await page.waitForFunction(() => document.querySelectorAll(".steps li")[1]?.className === "done");
+    // Which tag is RAD-0004's: the one that is not another item's (a compartment may hold several).
+    let taken = null;
+    for (const tag of tags) {
+      const r = await manual.sim({ op: "take", ...where, tag });
+      if (r.item?.serial === "RAD-0004") {
+        taken = tag;
+        break;
+      }
+      await manual.sim({ op: "put", ...where, tag, weight_g: r.item.weight_g });
+    }
+    assert.ok(taken, "RAD-0004 was in its compartment");
+    await manual.sim({ op: "close_door", ...where });
+    await page.waitForSelector("#result", { timeout: 20_000 });
+    assert.match(await page.textContent("#result"), /RAD-0004 is signed out to you/);
+
+    // Back, but with something else in hand.
+    await page.click('.held[data-serial="RAD-0004"] >> text=Return');
+    await page.waitForSelector("#door-title");
+    await manual.sim({ op: "open_door", ...where });
+    // The driver must see the door open (it polls) before what happens inside can prove anything.
+    await page.waitForFunction(() => document.querySelectorAll(".steps li")[1]?.className === "done");
+    await manual.sim({ op: "put", ...where, tag: "E2801170000002000000BEEF", weight_g: 300 });
+    await manual.sim({ op: "close_door", ...where });
+    await page.waitForSelector("#result", { timeout: 20_000 });
+    assert.match(await page.textContent("#result"), /RAD-0004: The wrong item went in/);
+    assert.ok(await page.isVisible('.held[data-serial="RAD-0004"]'), "the radio is still signed out to the officer");
+    await screenshot(page, "terminal-wrong-item");
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await manual.stop();
+  }
+});

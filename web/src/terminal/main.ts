@@ -238,7 +238,7 @@ function itemCard(i: Item, opts: { selectable?: boolean; reasons?: boolean } = {
   const chosen = selected.has(i.serial);
   const body = [
     h("div", { class: "serial" }, i.serial),
-    h("div", { class: "type" }, `${i.type} · door ${compartmentName(i.home)}`),
+    h("div", { class: "type" }, `${i.type} · `, h("span", { class: "nowrap" }, `door ${compartmentName(i.home)}`)),
     i.charge_percent !== undefined ? h("div", { class: "charge" }, `Charge ${i.charge_percent} %`) : null,
     opts.reasons
       ? (i.reasons ?? []).map((r) => h("p", { class: "reason", "data-code": r.code }, r.sentence))
