@@ -149,3 +149,23 @@ test("by hand at the door: each step shows as the sensors report it, and a wrong
     await manual.stop();
   }
 });
+
+test("fits a 10-inch touch screen held upright, with every target big enough for a gloved finger", async () => {
+  const context = await browser.newContext({ viewport: { width: 800, height: 1280 }, hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/terminal?site=HQ`);
+  await page.waitForSelector("#badge");
+  await page.fill("#badge", "1001");
+  for (const d of "1234") await page.tap(`.pinpad button[aria-label="${d}"]`);
+  await page.tap('.pinpad button[aria-label="OK"]');
+  await page.waitForSelector("#allowed");
+  const sizes = await page.evaluate(() => ({
+    sideways: document.documentElement.scrollWidth - window.innerWidth,
+    small: [...document.querySelectorAll("button, input")]
+      .map((e) => e.getBoundingClientRect())
+      .filter((r) => r.width > 0 && (r.height < 63.5 || r.width < 63.5)).length,
+  }));
+  assert.equal(sizes.sideways, 0, "no sideways scrolling");
+  assert.equal(sizes.small, 0, "no button or field under 64 px");
+  await context.close();
+});
