@@ -1,0 +1,71 @@
+// Ledger status: how many events, the Merkle root, origin and the site's public key; "Verify now"
+// asks the server for a signed checkpoint of the ledger as it is and shows it (keep it: `custodian
+// ledger verify --checkpoint FILE` later proves the ledger still extends it). Live: the count.
+
+import { h, mount } from "../../lib/dom";
+import { errorText, reloader, type Ctx, type View } from "../context";
+
+interface Status {
+  events: number;
+  root: string;
+  origin: string;
+  public_key: string;
+}
+
+export function ledger(root: HTMLElement, ctx: Ctx): View {
+  const facts = h("dl", { class: "facts", id: "ledger-status" });
+  const checkpoint = h("div", { id: "checkpoint", "aria-live": "polite" });
+  const verify = h("button", { type: "button", id: "verify" }, "Verify now");
+  mount(
+    root,
+    h("h1", {}, "Ledger"),
+    h("section", { class: "card", "aria-labelledby": "status-h" }, h("h2", { id: "status-h" }, "Status"), facts),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "cp-h" },
+      h("h2", { id: "cp-h" }, "Checkpoint"),
+      h("p", {}, "A checkpoint is the ledger's size and root signed by the site. Keep it to prove later that nothing recorded before it changed."),
+      verify,
+      checkpoint,
+    ),
+  );
+  const load = async (): Promise<void> => {
+    try {
+      const s = await ctx.get<Status>("/api/v1/ledger/status");
+      mount(
+        facts,
+        h("dt", {}, "Events"),
+        h("dd", { id: "ledger-events" }, s.events.toLocaleString("en-GB")),
+        h("dt", {}, "Root"),
+        h("dd", { class: "mono" }, s.root),
+        h("dt", {}, "Origin"),
+        h("dd", {}, s.origin),
+        h("dt", {}, "Public key"),
+        h("dd", { class: "mono" }, s.public_key),
+      );
+    } catch (e) {
+      mount(facts, h("p", { class: "error" }, errorText(e)));
+    }
+  };
+  verify.addEventListener("click", async () => {
+    verify.disabled = true;
+    try {
+      const note = await ctx.get<string>("/api/v1/ledger/checkpoint");
+      const lines = String(note).split("\n");
+      const size = Number(lines[1]);
+      mount(
+        checkpoint,
+        h("p", { class: "notice", id: "verified" }, `Signed checkpoint of ${Number.isFinite(size) ? size.toLocaleString("en-GB") : "?"} events, root ${lines[2] ?? ""}.`),
+        h("pre", { class: "mono", tabindex: 0, "aria-label": "Signed checkpoint" }, String(note)),
+      );
+      await load();
+    } catch (e) {
+      mount(checkpoint, h("p", { class: "error" }, errorText(e)));
+    } finally {
+      verify.disabled = false;
+    }
+  });
+  void load();
+  const again = reloader(load, 500);
+  return { onEvent: () => again() };
+}
