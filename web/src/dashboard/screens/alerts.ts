@@ -52,7 +52,7 @@ export function alerts(root: HTMLElement, ctx: Ctx): View {
     const actions = h("div", { class: "alert-actions" });
     const li = h(
       "li",
-      { class: `alert sev-${a.severity}`, "data-index": a.index, "data-code": a.code },
+      { class: `alert sev-${a.severity}`, "data-index": a.index, "data-code": a.code, "data-badge": a.badge, "data-serial": a.serial },
       h(
         "div",
         { class: "alert-head" },

@@ -24,11 +24,13 @@ function barChart(
   labels: string[],
   series: { label: string; values: number[]; fill: string; stroke: string }[],
   width: number,
+  labelEvery = 1,
+  wide = false,
 ): HTMLElement {
   const holder = h("div", { class: "chart", "aria-hidden": "true" });
   const fig = h(
     "figure",
-    { class: "card chart-card", id, "aria-labelledby": `${id}-h` },
+    { class: `card chart-card${wide ? " wide" : ""}`, id, "aria-labelledby": `${id}-h` },
     h("h2", { id: `${id}-h` }, title),
     holder,
     h(
@@ -58,14 +60,19 @@ function barChart(
     scales: { x: { time: false, range: [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
     axes: [
       {
-        values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? (labels[v] ?? "") : "")),
+        values: (_u, splits) => splits.map((v) => (Number.isInteger(v) && v % labelEvery === 0 ? (labels[v] ?? "") : "")),
         splits: () => xs,
         gap: 4,
         size: 40,
         stroke: "#14213d",
         grid: { show: false },
       },
-      { stroke: "#14213d", grid: { stroke: "#e2e8f0" } },
+      {
+        stroke: "#14213d",
+        grid: { stroke: "#e2e8f0" },
+        incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+        values: (_u, splits) => splits.map((v) => String(v)),
+      },
     ],
     series: [{}, ...series.map((s) => ({ label: s.label, fill: s.fill, stroke: s.stroke, paths: bars, points: { show: false } }))],
   };
@@ -105,17 +112,17 @@ export function charts(root: HTMLElement, ctx: Ctx): View {
       body,
       barChart("chart-hour", "Sign-outs by hour of day", s.signouts_by_hour.map((_, i) => String(i).padStart(2, "0")), [
         { label: "Sign-outs", values: s.signouts_by_hour, fill: "#93c5fd", stroke: "#1d4ed8" },
-      ], w),
+      ], 2 * w + 40, 1, true),
       barChart("chart-weekday", "Sign-outs by weekday", kWeekdays, [
         { label: "Sign-outs", values: s.signouts_by_weekday, fill: "#93c5fd", stroke: "#1d4ed8" },
-      ], w),
-      barChart("chart-type", "Items out by type", s.out_by_type.map((t) => t.type), [
-        { label: "Out", values: s.out_by_type.map((t) => t.out), fill: "#fca5a5", stroke: "#991b1b" },
-        { label: "Total", values: s.out_by_type.map((t) => t.total), fill: "#cbd5e1", stroke: "#4a5568" },
       ], w),
       barChart("chart-service", "Service due by week", s.service_due_by_week.map((x) => x.week_start.slice(5)), [
         { label: "Items due", values: s.service_due_by_week.map((x) => x.count), fill: "#fcd34d", stroke: "#92400e" },
       ], w),
+      barChart("chart-type", "Items out by type", s.out_by_type.map((t) => t.type), [
+        { label: "Out", values: s.out_by_type.map((t) => t.out), fill: "#fca5a5", stroke: "#991b1b" },
+        { label: "Total", values: s.out_by_type.map((t) => t.total), fill: "#cbd5e1", stroke: "#4a5568" },
+      ], 2 * w + 40, 1, true),
     );
   };
   siteSel.addEventListener("change", () => void load());
