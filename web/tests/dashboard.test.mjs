@@ -194,9 +194,10 @@ test("lockdown asked and approved on the dashboard blocks a sign-out; lifting it
     await supervisor.waitForSelector("dialog#confirm[open]");
     assert.match(await supervisor.textContent("#confirm-text"), /of all of HQ/);
     await supervisor.click("#confirm-ask");
-    await supervisor.waitForSelector("#ask-status [data-ask]");
-    assert.match(await supervisor.textContent("#ask-status"), /waiting for a second person's approval/);
-    return supervisor.getAttribute("#ask-status [data-ask]", "data-ask");
+    const status = supervisor.locator(`#ask-status [data-mode="${mode}"]`);
+    await status.waitFor();
+    assert.match(await status.textContent(), /waiting for a second person's approval/);
+    return status.getAttribute("data-ask");
   };
 
   // Cancelling the confirmation asks nothing.
@@ -286,7 +287,7 @@ test("each main screen has no serious accessibility violations and is photograph
     if (name === "charts") {
       // GET /api/v1/stats: four charts, each with its numbers as a table.
       assert.equal(await page.locator("#charts figure canvas").count(), 4);
-      assert.match(await page.textContent("#chart-type table"), /RADIO/);
+      assert.match(await page.textContent("#chart-type details table"), /RADIO/);
     }
     if (name === "ledger") {
       await page.click("#verify");

@@ -10,6 +10,7 @@ import { errorText, reloader, type Ctx, type View } from "../context";
 
 export interface Stats {
   days: number;
+  complete?: boolean;
   signouts_by_hour: number[];
   signouts_by_weekday: number[];
   out_by_type: { type: string; out: number; total: number }[];
@@ -106,7 +107,9 @@ export function charts(root: HTMLElement, ctx: Ctx): View {
       );
       return;
     }
-    note.textContent = `Sign-outs over the last ${s.days} days, in each site's local time.`;
+    note.textContent =
+      `Sign-outs over the last ${s.days} days, in each site's local time.` +
+      (s.complete === false ? " Incomplete: the server stopped reading the ledger before the start of that window." : "");
     const w = Math.max(320, Math.floor((root.clientWidth || 1100) / 2) - 48);
     mount(
       body,

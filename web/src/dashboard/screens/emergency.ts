@@ -65,6 +65,7 @@ export function emergency(root: HTMLElement, ctx: Ctx): View {
   cancelBtn.addEventListener("click", () => dialog.close());
   confirmBtn.addEventListener("click", async () => {
     dialog.close();
+    mount(askMsg);
     try {
       const a = await ctx.post<Ask>("/api/v1/emergency", {
         site: site.value,
@@ -76,7 +77,7 @@ export function emergency(root: HTMLElement, ctx: Ctx): View {
         askMsg,
         h(
           "p",
-          { class: "notice", "data-ask": a.ask },
+          { class: "notice", "data-ask": a.ask, "data-mode": a.mode },
           `${kModes[a.mode]} of ${target(a.site, a.bank)} asked — waiting for a second person's approval (until ${when(a.expires)}).`,
         ),
       );
@@ -117,6 +118,37 @@ export function emergency(root: HTMLElement, ctx: Ctx): View {
     dialog,
   );
 
+  const askRows = new Map<number, HTMLElement>();
+  const askList = h("ul", { class: "plain asks" });
+  const askRow = (a: Ask): HTMLElement => {
+    const err = h("div", { role: "alert" });
+    const approve = h("button", { type: "button", class: "danger approve" }, `Approve ${kModes[a.mode].toLowerCase()}`);
+    approve.addEventListener("click", async () => {
+      approve.disabled = true;
+      mount(err);
+      try {
+        await ctx.post(`/api/v1/emergency/${a.ask}/approve`, {});
+        mount(askMsg, h("p", { class: "notice", id: "approved" }, `${kModes[a.mode]} of ${target(a.site, a.bank)} approved: it is in force.`));
+        await load();
+      } catch (e) {
+        approve.disabled = false;
+        mount(err, h("p", { class: "error" }, errorText(e)));
+      }
+    });
+    return h(
+      "li",
+      { class: "card ask-row", "data-ask": a.ask },
+      h("p", {}, h("strong", {}, `${kModes[a.mode]} of ${target(a.site, a.bank)}`), ` — ${a.reason}`),
+      h(
+        "p",
+        { class: "muted small" },
+        `Asked by ${a.asked_by}${a.asked_by === ctx.me.badge ? " (you)" : ""} ${when(a.asked)}; expires ${when(a.expires)}.`,
+      ),
+      approve,
+      err,
+    );
+  };
+
   const load = async (): Promise<void> => {
     try {
       const em = await ctx.get<Emergency>("/api/v1/emergency");
@@ -126,42 +158,22 @@ export function emergency(root: HTMLElement, ctx: Ctx): View {
           ? h("ul", { class: "plain" }, em.lockdowns.map((l) => h("li", { class: "tag bad", "data-site": l.site }, `LOCKDOWN: ${target(l.site, l.bank)}`)))
           : h("p", { class: "notice" }, "No lockdown in force."),
       );
-      mount(
-        waiting,
-        em.waiting.length
-          ? h(
-              "ul",
-              { class: "plain asks" },
-              em.waiting.map((a) => {
-                const err = h("div", { role: "alert" });
-                const approve = h("button", { type: "button", class: "danger approve" }, `Approve ${kModes[a.mode].toLowerCase()}`);
-                approve.addEventListener("click", async () => {
-                  approve.disabled = true;
-                  try {
-                    await ctx.post(`/api/v1/emergency/${a.ask}/approve`, {});
-                    mount(askMsg, h("p", { class: "notice", id: "approved" }, `${kModes[a.mode]} of ${target(a.site, a.bank)} approved: it is in force.`));
-                    await load();
-                  } catch (e) {
-                    approve.disabled = false;
-                    mount(err, h("p", { class: "error" }, errorText(e)));
-                  }
-                });
-                return h(
-                  "li",
-                  { class: "card ask-row", "data-ask": a.ask },
-                  h("p", {}, h("strong", {}, `${kModes[a.mode]} of ${target(a.site, a.bank)}`), ` — ${a.reason}`),
-                  h(
-                    "p",
-                    { class: "muted small" },
-                    `Asked by ${a.asked_by}${a.asked_by === ctx.me.badge ? " (you)" : ""} ${when(a.asked)}; expires ${when(a.expires)}.`,
-                  ),
-                  approve,
-                  err,
-                );
-              }),
-            )
-          : h("p", { class: "notice" }, "Nothing is waiting."),
-      );
+      // Rows are kept by ask, so that an approval's refusal stays on screen when the list reloads.
+      const keep = new Set(em.waiting.map((a) => a.ask));
+      for (const [ask, li] of askRows) {
+        if (!keep.has(ask)) {
+          li.remove();
+          askRows.delete(ask);
+        }
+      }
+      for (const a of em.waiting) {
+        if (askRows.has(a.ask)) continue;
+        const li = askRow(a);
+        askRows.set(a.ask, li);
+        askList.append(li);
+      }
+      if (em.waiting.length === 0) mount(waiting, h("p", { class: "notice" }, "Nothing is waiting."));
+      else if (askList.parentElement !== waiting) mount(waiting, askList);
     } catch (e) {
       mount(waiting, h("p", { class: "error" }, errorText(e)));
     }
@@ -179,7 +191,7 @@ export function emergency(root: HTMLElement, ctx: Ctx): View {
   const again = reloader(load, 100);
   return {
     onEvent: (e) => {
-      if (e.kind.startsWith("emergency.") || e.kind === "access.denied") again();
+      if (e.kind.startsWith("emergency.")) again();
     },
   };
 }
