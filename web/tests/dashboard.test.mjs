@@ -177,6 +177,15 @@ test("an auditor cannot reach the admin screens, and the server refuses admin ca
     };
   });
   assert.deepEqual(statuses, { import: 403, token: 403, me: 200 });
+
+  // A reload keeps the session (the CSRF token is in sessionStorage); logging out ends it.
+  await page.reload();
+  await page.waitForSelector("#nav");
+  assert.match(await page.textContent("#who"), /6001/);
+  await page.click("#logout");
+  await page.waitForSelector("#login");
+  assert.match(await page.textContent("#login-error"), /logged out/);
+  assert.equal(await page.evaluate(() => fetch("/api/v1/me").then((r) => r.status)), 401);
   assert.deepEqual(page.errors, []);
 });
 
@@ -234,9 +243,27 @@ test("lockdown asked and approved on the dashboard blocks a sign-out; lifting it
   const lift = await ask("normal", "Suspect in custody");
   await adminPage.locator(`#waiting .ask-row[data-ask="${lift}"] button.approve`).click({ timeout: 3000 });
   await adminPage.waitForSelector('#lockdowns [data-site="HQ"]', { state: "detached" });
+  // The sign-out is granted again, and the supervisor's overview shows the door open within 1 s.
+  await supervisor.click('#nav a[data-screen="overview"]');
+  const cell = supervisor.locator('.site[data-site="HQ"] li.cell', { hasText: "RAD-0005" });
+  await cell.waitFor();
+  assert.match(await cell.getAttribute("data-state"), /^(in|charging)$/);
+  await supervisor.evaluate(() => {
+    const watched = [...document.querySelectorAll('.site[data-site="HQ"] li.cell')].find((c) => c.textContent.includes("RAD-0005"));
+    const key = watched.dataset.compartment;
+    new MutationObserver(() => {
+      const now = document.querySelector(`.site[data-site="HQ"] li.cell[data-compartment="${key}"]`);
+      if (!window.cellChangedAt && now && /^(door_open|out)$/.test(now.dataset.state)) window.cellChangedAt = Date.now();
+    }).observe(document.body, { childList: true, subtree: true, attributes: true });
+  });
   const granted = await terminalSignOut("1001", "1234", "RAD-0005");
+  const answered = Date.now();
   assert.equal(granted.status, 200, JSON.stringify(granted.body));
   assert.equal(granted.body.granted, true);
+  await supervisor.waitForFunction(() => window.cellChangedAt, null, { timeout: 5000 });
+  const latency = (await supervisor.evaluate(() => window.cellChangedAt)) - answered;
+  console.log(`overview cell of RAD-0005 changed ${latency} ms after the sign-out's answer`);
+  assert.ok(latency < 1000, `the grid changed ${latency} ms after the sign-out`);
   assert.deepEqual(supervisor.errors, []);
   assert.deepEqual(adminPage.errors, []);
 });
@@ -268,7 +295,9 @@ test("each main screen has no serious accessibility violations and is photograph
       await page.fill("#serial", "RAD-0005");
       await page.click("text=Find");
       await page.waitForSelector('.item-card[data-serial="RAD-0005"]');
-      assert.match(await page.textContent("#item-state"), /Signed out|In its compartment|Being/);
+      const state = await page.textContent("#item-state");
+      assert.match(state, /Signed out|In its compartment|Being/);
+      if (state === "Signed out") assert.match(await page.textContent("#item-holder"), /\(1001\)/);
     }
     if (name === "audit") {
       await page.fill("#f-kind", "login.");

@@ -104,7 +104,13 @@ async function start(): Promise<void> {
     return;
   }
   stopEvents?.();
-  stopEvents = followEvents({}, (e) => view?.onEvent?.(e));
+  stopEvents = followEvents(
+    {},
+    (e) => view?.onEvent?.(e),
+    () => {
+      if (me) ended("Your session ended. Log in again.");
+    },
+  );
   if (!location.hash || location.hash === "#" || location.hash === "#/") {
     const first = screens.find((s) => can(s.roles));
     history.replaceState(null, "", `#/${first?.path ?? "overview"}`);

@@ -13,6 +13,7 @@ export interface LedgerEvent {
 export function followEvents(
   headers: Record<string, string>,
   onEvent: (e: LedgerEvent) => void,
+  onEnded?: () => void, // the server said the session has ended (401)
 ): () => void {
   const stop = new AbortController();
   let last = "";
@@ -22,7 +23,11 @@ export function followEvents(
         const h: Record<string, string> = { ...headers, Accept: "text/event-stream" };
         if (last) h["Last-Event-ID"] = last;
         const res = await fetch("/api/v1/events", { headers: h, signal: stop.signal });
-        if (res.status === 401 || !res.body) return;  // the session ended
+        if (res.status === 401) {
+          onEnded?.();
+          return;
+        }
+        if (!res.body) return;
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = "";
         for (;;) {
