@@ -291,6 +291,14 @@ test("each main screen has no serious accessibility violations and is photograph
   for (const [name, ready] of screens) {
     await page.click(`#nav a[data-screen="${name}"]`);
     await page.waitForSelector(ready);
+    if (name === "overview") {
+      // Three sites, each with its banks; one site at a time on choice.
+      assert.equal(await page.locator(".site").count(), 3);
+      assert.match(await page.textContent(".legend"), /Fault.*Door open.*Overdue.*Quarantined.*Out.*Charging.*In.*Empty/);
+      await page.selectOption("#overview-site", "HQ");
+      await page.waitForFunction(() => document.querySelectorAll(".site").length === 1);
+      assert.equal(await page.locator('.site[data-site="HQ"] .bank').count(), 2);
+    }
     if (name === "locator") {
       await page.fill("#serial", "RAD-0005");
       await page.click("text=Find");

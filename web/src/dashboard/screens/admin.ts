@@ -7,6 +7,7 @@ import { h, mount, when } from "../../lib/dom";
 import { errorText, reloader, type Ctx, type View } from "../context";
 import { table } from "./common";
 import { credentialWords, type Person } from "./people";
+import type { Stats } from "./charts";
 
 interface Token {
   name: string;
@@ -18,6 +19,7 @@ export function admin(root: HTMLElement, ctx: Ctx): View {
   const peopleBox = h("div", { id: "admin-people" }, h("p", {}, "Loading…"));
   const tokensBox = h("div", { id: "tokens" });
   const sitesBox = h("div", { id: "admin-sites" });
+  const typesBox = h("div", { id: "admin-types" });
 
   // Imports.
   const kind = h(
@@ -102,6 +104,7 @@ export function admin(root: HTMLElement, ctx: Ctx): View {
     h("section", { class: "card", "aria-labelledby": "tok-h" }, h("h2", { id: "tok-h" }, "API tokens"), tokensBox, tokForm, tokResult),
     h("section", { class: "card", "aria-labelledby": "ap-h" }, h("h2", { id: "ap-h" }, "People"), peopleBox),
     h("section", { class: "card", "aria-labelledby": "as-h" }, h("h2", { id: "as-h" }, "Sites and lockers"), sitesBox),
+    h("section", { class: "card", "aria-labelledby": "at-h" }, h("h2", { id: "at-h" }, "Item types"), typesBox),
   );
 
   const loadPeople = async (): Promise<void> => {
@@ -200,9 +203,26 @@ export function admin(root: HTMLElement, ctx: Ctx): View {
       mount(sitesBox, h("p", { class: "error" }, errorText(e)));
     }
   };
+  const loadTypes = async (): Promise<void> => {
+    try {
+      const s = await ctx.get<Stats>("/api/v1/stats");
+      mount(
+        typesBox,
+        table(
+          "Item types",
+          ["Type", "Items", "Out now"],
+          s.out_by_type.map((t) => h("tr", {}, h("td", {}, t.type), h("td", {}, t.total), h("td", {}, t.out))),
+          { id: "admin-types-table" },
+        ),
+      );
+    } catch (e) {
+      mount(typesBox, h("p", { class: "muted" }, errorText(e)));
+    }
+  };
   void loadPeople();
   void loadTokens();
   void loadSites();
+  void loadTypes();
   const again = reloader(loadPeople, 500);
   return {
     onEvent: (e) => {

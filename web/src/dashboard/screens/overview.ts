@@ -43,6 +43,8 @@ export const kStates: { state: string; label: string; symbol: string }[] = [
   { state: "empty", label: "Empty", symbol: "○" },
 ];
 
+const kSiteKey = "custodian.dashboard.overview-site";
+
 function stateOf(s: string) {
   return kStates.find((k) => k.state === s) ?? { state: s, label: s, symbol: "?" };
 }
@@ -59,12 +61,32 @@ export function overview(root: HTMLElement, ctx: Ctx): View {
     { class: "legend", "aria-label": "Legend" },
     kStates.map((k) => h("li", {}, h("span", { class: `swatch st-${k.state}`, "aria-hidden": "true" }, k.symbol), k.label)),
   );
-  mount(root, h("h1", {}, "Overview"), legend, status, body);
+  const siteSel = h("select", { id: "overview-site" }, h("option", { value: "" }, "All my sites"));
+  siteSel.addEventListener("change", () => {
+    sessionStorage.setItem(kSiteKey, siteSel.value);
+    void load();
+  });
+  mount(
+    root,
+    h("h1", {}, "Overview"),
+    h("div", { class: "inline-form" }, h("label", { for: "overview-site" }, "Site"), siteSel),
+    legend,
+    status,
+    body,
+  );
 
+  let listed = false;
   const load = async (): Promise<void> => {
     try {
       const { sites } = await ctx.get<{ sites: SiteSummary[] }>("/api/v1/sites");
-      const grids = await Promise.all(sites.map((s) => ctx.get<SiteGrid>(`/api/v1/sites/${encodeURIComponent(s.site)}`)));
+      if (!listed) {
+        listed = true;
+        siteSel.append(...sites.map((s) => h("option", { value: s.site }, `${s.name} (${s.site})`)));
+        const remembered = sessionStorage.getItem(kSiteKey) ?? "";
+        if (sites.some((s) => s.site === remembered)) siteSel.value = remembered;
+      }
+      const shown = sites.filter((s) => !siteSel.value || s.site === siteSel.value);
+      const grids = await Promise.all(shown.map((s) => ctx.get<SiteGrid>(`/api/v1/sites/${encodeURIComponent(s.site)}`)));
       mount(body, grids.map(siteSection));
       status.textContent = `Updated ${new Date().toLocaleTimeString("en-GB")}`;
     } catch (e) {
@@ -122,7 +144,13 @@ function siteSection(g: SiteGrid): HTMLElement {
               },
               h("span", { class: "cell-no" }, `${b.bank}-${c.compartment}`),
               h("span", { class: "cell-state" }, h("span", { "aria-hidden": "true" }, st.symbol, " "), st.label),
-              h("span", { class: "cell-items" }, serials || "—"),
+              h(
+                "span",
+                { class: "cell-items" },
+                c.items.length > 2
+                  ? `${c.items.slice(0, 2).map((i) => i.serial).join(", ")} +${c.items.length - 2} more`
+                  : serials || "—",
+              ),
             );
           }),
         ),
