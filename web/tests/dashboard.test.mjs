@@ -333,6 +333,16 @@ test("each main screen has no serious accessibility violations and is photograph
     }
     assert.equal(await page.getAttribute(`#nav a[data-screen="${name}"]`, "aria-current"), "page");
     assert.deepEqual(await seriousViolations(page), [], `axe on ${name}`);
+    // Readable at 1280×800 without sideways scrolling; every button and link at least 44 px high
+    // for a finger on a 10-inch touch screen.
+    const fit = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth - window.innerWidth,
+      small: [...document.querySelectorAll("button, #nav a, select, input:not([type=file])")]
+        .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().height < 44)
+        .map((el) => el.id || el.textContent.trim().slice(0, 30)),
+    }));
+    assert.ok(fit.overflow <= 0, `${name} scrolls sideways by ${fit.overflow} px`);
+    assert.deepEqual(fit.small, [], `targets under 44 px on ${name}`);
     await screenshot(page, `dashboard-${name}`);
   }
   assert.deepEqual(page.errors, []);
