@@ -768,7 +768,8 @@ core::Result<Outcome> CustodyDesk::SetEmergencyModeAt(const std::string& site, c
         second.site() == first.site() && (first.site().empty() || first.site() == site);
     if (site.empty() || second.badge() == first.badge() || !together) {
       why.push_back({"second_person_required",
-                     what + " refused: a second person must confirm at a terminal of the site."});
+                     what + " refused: a second person, not the one who asked, must confirm — " +
+                         "both at a terminal of the site, or both on the dashboard."});
     } else if (!may(first) || !may(second)) {
       why.push_back({"role_not_permitted", what +
                                                " refused: both people must be a supervisor, "

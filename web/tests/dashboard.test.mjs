@@ -325,6 +325,11 @@ test("each main screen has no serious accessibility violations and is photograph
       // GET /api/v1/stats: four charts, each with its numbers as a table.
       assert.equal(await page.locator("#charts figure canvas").count(), 4);
       assert.match(await page.textContent("#chart-type details table"), /RADIO/);
+      // The lockdown test's granted sign-out (RAD-0005) counts in the weekday chart's numbers.
+      const weekday = await page.$$eval("#chart-weekday details table td", (tds) =>
+        tds.map((td) => Number(td.textContent)).filter((n) => Number.isFinite(n)),
+      );
+      assert.ok(weekday.reduce((a, b) => a + b, 0) >= 1, `sign-outs by weekday: ${weekday}`);
     }
     if (name === "ledger") {
       await page.click("#verify");
