@@ -173,6 +173,18 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(desk_->OnReading(r).ok());
   }
 
+  // 1001 signs out the radio R-1 and the CEW T-7 and takes both (custody begins now).
+  void TakeRadioAndCew() {
+    HttpClient officer = As("1001");
+    for (const auto& [serial, bay, tag] :
+         {std::tuple{"R-1", kRadioBay, kRadioTag}, std::tuple{"T-7", kCewBay, kCewTag}}) {
+      ASSERT_EQ(officer.Post("/api/v1/terminal/signout", json{{"serial", serial}}.dump()).status,
+                200);
+      Door(bay, false, {tag});
+      Door(bay, true, {});
+    }
+  }
+
   static json Body(const HttpResult& r) {
     json j = json::parse(r.body, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r.body;
@@ -672,14 +684,7 @@ TEST_F(ApiTest, CertificationsExpiredOrExpiringComeSoonestFirstForTheCallersPeop
 }
 
 TEST_F(ApiTest, OverdueListsOnlyItemsPastTheirDueTime) {
-  HttpClient officer = As("1001");
-  for (const auto& [serial, bay, tag] :
-       {std::tuple{"R-1", kRadioBay, kRadioTag}, std::tuple{"T-7", kCewBay, kCewTag}}) {
-    ASSERT_EQ(officer.Post("/api/v1/terminal/signout", json{{"serial", serial}}.dump()).status,
-              200);
-    Door(bay, false, {tag});
-    Door(bay, true, {});
-  }
+  TakeRadioAndCew();
   EXPECT_TRUE(Body(As("2001").Get("/api/v1/overdue"))["items"].empty());
   f_.clock().Advance(11 * 3600 * kSecond);  // the CEW (10 h) is overdue, the radio (12 h) not
   const json overdue = Body(As("2001").Get("/api/v1/overdue"))["items"];
@@ -688,14 +693,7 @@ TEST_F(ApiTest, OverdueListsOnlyItemsPastTheirDueTime) {
 }
 
 TEST_F(ApiTest, StatsCountSignOutsBySiteLocalHourAndWeekdayAndItemsOutByType) {
-  HttpClient officer = As("1001");
-  for (const auto& [serial, bay, tag] :
-       {std::tuple{"R-1", kRadioBay, kRadioTag}, std::tuple{"T-7", kCewBay, kCewTag}}) {
-    ASSERT_EQ(officer.Post("/api/v1/terminal/signout", json{{"serial", serial}}.dump()).status,
-              200);
-    Door(bay, false, {tag});
-    Door(bay, true, {});
-  }
+  TakeRadioAndCew();
   const HttpResult r = As("6001").Get("/api/v1/stats");
   ASSERT_EQ(r.status, 200) << r.body;
   const json stats = Body(r);

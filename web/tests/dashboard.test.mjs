@@ -1,31 +1,19 @@
 // The staff dashboard in a real browser against a real server with simulated lockers: what
 // supervisors, admins and auditors do at their desks.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   apiLogin,
   DEMO_PASSWORD,
-  launchBrowser,
   newPage,
   screenshot,
   seriousViolations,
-  startServer,
   totp,
+  useServerAndBrowser,
 } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 // The server accepts a code of the previous, current or next 30-s step, but never a step at or
 // before the last one that badge used (src/app/staff_logins.cc). So each login of a badge takes
@@ -45,7 +33,7 @@ async function staffCode(badge) {
 
 // The dashboard's login form, as a person fills it in; resolves once the menu shows.
 async function dashboardLogin(page, badge) {
-  await page.goto(`${server.url}/`);
+  await page.goto(`${env.server.url}/`);
   await page.fill("#badge", badge);
   await page.fill("#password", DEMO_PASSWORD);
   await page.fill("#code", await staffCode(badge));
@@ -55,7 +43,7 @@ async function dashboardLogin(page, badge) {
 
 // A staff session for setting the scene over the API (not through the page under test).
 async function staffApi(badge) {
-  const res = await fetch(`${server.url}/api/v1/staff/login`, {
+  const res = await fetch(`${env.server.url}/api/v1/staff/login`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ badge, password: DEMO_PASSWORD, code: await staffCode(badge) }),
@@ -64,7 +52,7 @@ async function staffApi(badge) {
   const cookie = res.headers.get("set-cookie").split(";")[0];
   const { csrf_token: csrf } = await res.json();
   return async (method, path, body, contentType = "application/json") => {
-    const r = await fetch(`${server.url}${path}`, {
+    const r = await fetch(`${env.server.url}${path}`, {
       method,
       headers: { Cookie: cookie, "X-CSRF-Token": csrf, ...(body !== undefined ? { "Content-Type": contentType } : {}) },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
@@ -74,8 +62,8 @@ async function staffApi(badge) {
 }
 
 async function terminalSignOut(badge, pin, serial) {
-  const token = await apiLogin(server.url, badge, pin);
-  const res = await fetch(`${server.url}/api/v1/terminal/signout`, {
+  const token = await apiLogin(env.server.url, badge, pin);
+  const res = await fetch(`${env.server.url}/api/v1/terminal/signout`, {
     method: "POST",
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
     body: JSON.stringify({ serial }),
@@ -100,7 +88,7 @@ test("a supervisor sees an after-hours attempt in the alert feed within 1 s and 
   assert.equal(imported.status, 200, JSON.stringify(imported.body));
   assert.equal(imported.body.imported, 1);
 
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   await dashboardLogin(page, "2001");
   assert.match(await page.textContent("#who"), /2001/);
   assert.match(await page.textContent("#who-roles"), /supervisor/);
@@ -116,9 +104,9 @@ test("a supervisor sees an after-hours attempt in the alert feed within 1 s and 
   });
   await page.waitForTimeout(300); // the event stream is open
 
-  const token = await apiLogin(server.url, "7001", "4321");
+  const token = await apiLogin(env.server.url, "7001", "4321");
   const sent = Date.now();
-  const res = await fetch(`${server.url}/api/v1/terminal/signout`, {
+  const res = await fetch(`${env.server.url}/api/v1/terminal/signout`, {
     method: "POST",
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
     body: JSON.stringify({ serial: "RAD-0004" }),
@@ -154,13 +142,13 @@ test("a supervisor sees an after-hours attempt in the alert feed within 1 s and 
 });
 
 test("an auditor cannot reach the admin screens, and the server refuses admin calls", async () => {
-  const page = await newPage(browser);
+  const page = await newPage(env.browser);
   await dashboardLogin(page, "6001");
   assert.match(await page.textContent("#who-roles"), /auditor/);
   assert.equal(await page.locator('#nav a[data-screen="admin"]').count(), 0, "no Admin in the menu");
   assert.equal(await page.locator('#nav a[data-screen="emergency"]').count(), 0, "no Emergency in the menu");
   assert.equal(await page.locator('#nav a[data-screen="audit"]').count(), 1, "Audit is there");
-  await page.goto(`${server.url}/#/admin`);
+  await page.goto(`${env.server.url}/#/admin`);
   await page.waitForSelector("#refused");
   assert.match(await page.textContent("#refused"), /not available for your role/);
   assert.equal(await page.locator("#import").count(), 0, "no import form");
@@ -190,7 +178,7 @@ test("an auditor cannot reach the admin screens, and the server refuses admin ca
 });
 
 test("lockdown asked and approved on the dashboard blocks a sign-out; lifting it restores it", async () => {
-  const supervisor = await newPage(browser);
+  const supervisor = await newPage(env.browser);
   await dashboardLogin(supervisor, "2001");
   await supervisor.click('#nav a[data-screen="emergency"]');
   await supervisor.waitForSelector('#em-site option[value="HQ"]', { state: "attached" });
@@ -225,8 +213,8 @@ test("lockdown asked and approved on the dashboard blocks a sign-out; lifting it
   assert.match(await own.locator(".error").textContent(), /second person/);
   await screenshot(supervisor, "dashboard-emergency");
 
-  // A second person, in another browser context, sees the ask and approves it.
-  const adminPage = await newPage(browser);
+  // A second person, in another env.browser context, sees the ask and approves it.
+  const adminPage = await newPage(env.browser);
   await dashboardLogin(adminPage, "5001");
   await adminPage.click('#nav a[data-screen="emergency"]');
   const approveLock = adminPage.locator(`#waiting .ask-row[data-ask="${lock}"] button.approve`);
@@ -269,8 +257,8 @@ test("lockdown asked and approved on the dashboard blocks a sign-out; lifting it
 });
 
 test("each main screen has no serious accessibility violations and is photographed", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/`);
+  const page = await newPage(env.browser);
+  await page.goto(`${env.server.url}/`);
   await page.waitForSelector("#login");
   assert.deepEqual(await seriousViolations(page), []);
   await screenshot(page, "dashboard-login");

@@ -14,6 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 import axe from "axe-core";
 
@@ -186,4 +187,19 @@ function simControl(port, request) {
     socket.on("error", reject);
     socket.write(JSON.stringify(request) + "\n");
   });
+}
+
+// One server and one browser for a whole test file, started before its first test and stopped
+// after its last: `const env = useServerAndBrowser();` then `env.server`, `env.browser`.
+export function useServerAndBrowser(options = {}) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startServer(options);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }

@@ -1,39 +1,28 @@
 // The locker terminal in a real browser against a real server with simulated lockers: what an
 // officer does at the touch screen.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  launchBrowser,
   newPage,
   screenshot,
   seriousViolations,
   startServer,
   terminalLogin,
+  useServerAndBrowser,
 } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 test("an officer signs out a radio and returns it; the simulated locker moves it", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/terminal?site=HQ`);
+  const page = await newPage(env.browser);
+  await page.goto(`${env.server.url}/terminal?site=HQ`);
   await page.waitForSelector("#badge");
   assert.match(await page.textContent(".use-notice"), /Authorized use only/);
   assert.deepEqual(await seriousViolations(page), []);
   await screenshot(page, "terminal-login");
 
-  await terminalLogin(page, server.url, "1001");
+  await terminalLogin(page, env.server.url, "1001");
   await page.waitForSelector("#allowed");
   assert.match(await page.textContent("#held-h"), /You hold \(0\)/);
   assert.deepEqual(await seriousViolations(page), []);
@@ -62,8 +51,8 @@ test("an officer signs out a radio and returns it; the simulated locker moves it
 });
 
 test("an officer whose CEW certification expired sees the tasers withheld with the reason", async () => {
-  const page = await newPage(browser);
-  await terminalLogin(page, server.url, "1002");
+  const page = await newPage(env.browser);
+  await terminalLogin(page, env.server.url, "1002");
   await page.waitForSelector("#withheld");
   const cew = page.locator('#withheld [data-serial="CEW-0001"]');
   assert.equal(await cew.count(), 1);
@@ -76,8 +65,8 @@ test("an officer whose CEW certification expired sees the tasers withheld with t
 });
 
 test("a wrong PIN is refused with a sentence and the PIN is cleared", async () => {
-  const page = await newPage(browser);
-  await terminalLogin(page, server.url, "1003", { pin: "9999" });
+  const page = await newPage(env.browser);
+  await terminalLogin(page, env.server.url, "1003", { pin: "9999" });
   await page.waitForSelector("#login-error .error");
   assert.match(await page.textContent("#login-error"), /PIN|badge/i);
   assert.equal((await page.textContent("#pin-dots")).trim(), "PIN");
@@ -86,7 +75,7 @@ test("a wrong PIN is refused with a sentence and the PIN is cleared", async () =
 test("the terminal locks itself after the idle time and hides what was on screen", async () => {
   const quick = await startServer({ env: { CUSTODIAN_SESSIONS_TERMINAL_IDLE_S: "5" } });
   try {
-    const page = await newPage(browser);
+    const page = await newPage(env.browser);
     await terminalLogin(page, quick.url, "1001");
     await page.waitForSelector("#allowed");
     await page.waitForSelector("#badge", { timeout: 15_000 });
@@ -102,7 +91,7 @@ test("by hand at the door: each step shows as the sensors report it, and a wrong
   // port while the terminal follows what the driver reads over Modbus.
   const manual = await startServer({ env: { CUSTODIAN_LOCKERS_AUTO_OFFICER: "false" } });
   try {
-    const page = await newPage(browser);
+    const page = await newPage(env.browser);
     await terminalLogin(page, manual.url, "1001");
     await page.click('#allowed button[data-serial="RAD-0004"]');
     await page.click("#take");
@@ -151,9 +140,9 @@ test("by hand at the door: each step shows as the sensors report it, and a wrong
 });
 
 test("fits a 10-inch touch screen held upright, with every target big enough for a gloved finger", async () => {
-  const context = await browser.newContext({ viewport: { width: 800, height: 1280 }, hasTouch: true });
+  const context = await env.browser.newContext({ viewport: { width: 800, height: 1280 }, hasTouch: true });
   const page = await context.newPage();
-  await page.goto(`${server.url}/terminal?site=HQ`);
+  await page.goto(`${env.server.url}/terminal?site=HQ`);
   await page.waitForSelector("#badge");
   await page.fill("#badge", "1001");
   for (const d of "1234") await page.tap(`.pinpad button[aria-label="${d}"]`);
