@@ -34,6 +34,8 @@ const std::vector<Route>& Routes() {
        "Audit search: events by kind, person, item and day, newest first; CSV with format=csv"},
       {"GET", "/api/v1/ledger/status", Access::kStaff,
        kOversightRoles, "The ledger's size and root"},
+      {"POST", "/api/v1/ledger/verify", Access::kStaff, kOversightRoles,
+       "Verify the whole ledger now: every hash, the chain, the Merkle tree, the checkpoints"},
       {"GET", "/api/v1/sites", Access::kStaff, kStaffRoles,
        "My sites, each bank with its compartments counted by state"},
       {"GET", "/api/v1/sites/{site}", Access::kStaff, kStaffRoles,

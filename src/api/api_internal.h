@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/csv.h"
 #include "ledger/record.h"
+#include "ledger/verifier.h"
 #include "policy/policy.h"
 
 namespace custodian::api {
@@ -267,6 +268,7 @@ struct Api::Impl {
   app::Importer& importer;
   ledger::Ledger& ledger;
   ledger::LedgerStore& store;
+  std::mutex verify_mu;  // one ledger verification at a time
   const core::Clock& clock;
   app::CustodyDesk::ZoneLookup zones;
   ApiOptions options;
@@ -509,6 +511,7 @@ struct Api::Impl {
     if (p == "/api/v1/items/{serial}") return Item(caller->session, params["serial"]);
     if (p == "/api/v1/custody") return Board(caller->session);
     if (p == "/api/v1/ledger/status") return LedgerStatus();
+    if (p == "/api/v1/ledger/verify") return VerifyLedger();
     if (p == "/api/v1/audit") return Audit(r, *caller);
     if (p == "/api/v1/alerts") return Alerts(r, caller->session);
     if (p == "/api/v1/imports/{kind}") return Import(r, caller->session, params["kind"]);
@@ -771,6 +774,27 @@ struct Api::Impl {
                           {"root", core::HexEncode(core::ByteSpan(ledger.root()))},
                           {"origin", ledger.meta().origin},
                           {"public_key", ledger.verifier().VerifierKey()}});
+  }
+
+  // Recomputes everything the ledger holds (ledger::VerifyStore: every hash, the chain, the Merkle
+  // nodes, every stored checkpoint's signature) — the dashboard's "Verify now". One at a time.
+  HttpResponse VerifyLedger() {
+    std::unique_lock running(verify_mu, std::try_to_lock);
+    if (!running.owns_lock()) {
+      return Error(429, "busy", "a verification is already running: try again when it ends");
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const ledger::VerifyReport report = ledger::VerifyStore(store, ledger.verifier(), std::nullopt);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    json j{{"ok", report.status.ok()}, {"events", report.events}, {"seconds", seconds}};
+    if (report.status.ok()) {
+      j["root"] = core::HexEncode(core::ByteSpan(report.root));
+    } else {
+      j["problem"] = report.status.message();
+      if (report.first_bad_index) j["first_bad_index"] = *report.first_bad_index;
+    }
+    return Json(200, j);
   }
 
   HttpResponse Events(const HttpRequest& r, const Caller& caller);

@@ -692,6 +692,25 @@ TEST_F(ApiTest, OverdueListsOnlyItemsPastTheirDueTime) {
   EXPECT_EQ(overdue[0]["serial"], "T-7");
 }
 
+TEST_F(ApiTest, VerifyNowRecomputesTheLedgerAndNamesTheFirstAlteredEvent) {
+  HttpClient auditor = As("6001");
+  const json status = Body(auditor.Get("/api/v1/ledger/status"));
+  const HttpResult ok = auditor.Post("/api/v1/ledger/verify", "");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(Body(ok)["ok"], true);
+  EXPECT_EQ(Body(ok)["events"], status["events"]);
+  EXPECT_EQ(Body(ok)["root"], status["root"]);
+
+  // Someone with file access rewrites event 3 behind the server's back.
+  f_.Sql(
+      "DROP TRIGGER events_no_update; UPDATE events SET record = CAST(replace(CAST(record AS "
+      "TEXT), 'defined', 'dEfined') AS BLOB) WHERE idx = 3");
+  const json bad = Body(auditor.Post("/api/v1/ledger/verify", ""));
+  EXPECT_EQ(bad["ok"], false) << bad.dump();
+  EXPECT_EQ(bad["first_bad_index"], 3) << bad.dump();
+  EXPECT_THAT(bad["problem"].get<std::string>(), ::testing::HasSubstr("3")) << bad.dump();
+}
+
 TEST_F(ApiTest, StatsCountSignOutsBySiteLocalHourAndWeekdayAndItemsOutByType) {
   TakeRadioAndCew();
   const HttpResult r = As("6001").Get("/api/v1/stats");
@@ -1063,6 +1082,8 @@ TEST_F(ApiTest, EveryRoleGetsTheExpectedStatusFromEveryEndpoint) {
        {"GET", "/api/v1/certifications", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/overdue",
        {"GET", "/api/v1/overdue", "", {403, 200, 200, 200, 200, 403, 403, 401}}},
+      {"POST /api/v1/ledger/verify",
+       {"POST", "/api/v1/ledger/verify", "", {403, 200, 403, 200, 200, 403, 403, 401}}},
       {"GET /api/v1/stats", {"GET", "/api/v1/stats", "", {403, 200, 200, 200, 200, 403, 403, 401}}},
       {"POST /api/v1/alerts/{index}/acknowledge",
        {"POST",

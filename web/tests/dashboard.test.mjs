@@ -322,7 +322,10 @@ test("each main screen has no serious accessibility violations and is photograph
     if (name === "ledger") {
       await page.click("#verify");
       await page.waitForSelector("#verified");
-      assert.match(await page.textContent("#verified"), /Signed checkpoint of [\d,]+ events/);
+      assert.match(await page.textContent("#verified"), /Verified: all [\d,]+ events are intact \(root [0-9a-f]{64}\)/);
+      await page.click("#sign");
+      await page.waitForSelector("#signed");
+      assert.match(await page.textContent("#signed"), /Signed checkpoint of [\d,]+ events/);
     }
     assert.equal(await page.getAttribute(`#nav a[data-screen="${name}"]`, "aria-current"), "page");
     assert.deepEqual(await seriousViolations(page), [], `axe on ${name}`);
