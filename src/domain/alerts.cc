@@ -134,7 +134,8 @@ std::optional<Alert> AlertFor(const DomainEvent& event, const State& s, uint64_t
           },
           [&](const EmergencyModeSet& e) {
             a.code = "emergency_mode";
-            a.severity = "critical";
+            // A lockdown or every door open is critical; the return to normal is worth a look.
+            a.severity = e.mode == "normal" ? "warning" : "critical";
             a.site = e.site;
             a.bank = e.bank;
             a.summary = "Emergency mode " + e.mode + " for " +
@@ -145,7 +146,7 @@ std::optional<Alert> AlertFor(const DomainEvent& event, const State& s, uint64_t
           },
           [&](const EmergencyModeAsked& e) {
             a.code = "emergency_asked";
-            a.severity = "critical";
+            a.severity = e.mode == "normal" ? "warning" : "critical";
             a.site = e.site;
             a.bank = e.bank;
             a.badge = e.badge;

@@ -58,6 +58,24 @@ TEST(Alerts, HardwareAlarmsAreCriticalForForcedDoorsAndTamper) {
   EXPECT_FALSE(AlertFor(HardwareAlarm{"HQ", "A", "", "bank_online", "", {}}, s, 1, 0));
 }
 
+TEST(Alerts, ALockdownOrOpenAllIsCriticalAndTheReturnToNormalAWarning) {
+  State s = World();
+  for (const char* mode : {"lockdown", "open_all"}) {
+    EXPECT_EQ(
+        AlertFor(EmergencyModeSet{"HQ", "", mode, "2001", "5001", "drill"}, s, 1, 0)->severity,
+        "critical")
+        << mode;
+    EXPECT_EQ(AlertFor(EmergencyModeAsked{"HQ", "", mode, "2001", "drill", 1}, s, 1, 0)->severity,
+              "critical")
+        << mode;
+  }
+  EXPECT_EQ(
+      AlertFor(EmergencyModeSet{"HQ", "", "normal", "2001", "5001", "clear"}, s, 1, 0)->severity,
+      "warning");
+  EXPECT_EQ(AlertFor(EmergencyModeAsked{"HQ", "", "normal", "2001", "clear", 2}, s, 1, 0)->severity,
+            "warning");
+}
+
 TEST(Alerts, StateKeepsOpenAlertsUntilAcknowledgedAndMarksEndedConditionsCleared) {
   State s = World();
   s.Apply(Denied("certification_expired"), 10 * kMinute, 5);
