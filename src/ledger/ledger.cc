@@ -70,16 +70,24 @@ Result<Hash> StoreNodeSource::PerfectSubtree(uint32_t level, uint64_t index) {
 // Ledger
 
 // One waiting append, shared between its writer and the leader that commits it (so the leader may
-// still touch it after the writer returned). Followers sleep on the ledger's wake_ word and are
-// woken together by one system call per batch, and never take a mutex on the way out: on a
-// virtual machine each wake-up and each contended lock costs tens of microseconds, and waking
-// fifteen followers one by one cost more than the fsync they were waiting for.
+// still touch it after the writer returned), and read through its Ticket by whoever holds one.
+// Followers sleep on the ledger's wake_ word and are woken together by one system call per batch,
+// and never take a mutex on the way out: on a virtual machine each wake-up and each contended lock
+// costs tens of microseconds, and waking fifteen followers one by one cost more than the fsync they
+// were waiting for.
 struct Ledger::Writer {
   enum State : int { kWaiting, kLead, kDone };
-  std::vector<EventDraft> drafts;  // committed together, in one transaction, or not at all
-  Result<std::vector<Appended>> result{core::InternalError("not yet committed")};
-  std::atomic<int> state{kWaiting};  // written by the leader after `result`
+  std::vector<Event> events;  // validated, indexed and timed at Enqueue; moved out by the leader
+  std::vector<Appended> appended;  // index and time from Enqueue, leaf hash from the leader
+  core::Status status = core::InternalError("not yet committed");
+  std::atomic<int> state{kWaiting};  // written by the leader after `appended` and `status`
 };
+
+const std::vector<Appended>& Ledger::Ticket::appended() const { return w_->appended; }
+bool Ledger::Ticket::done() const {
+  return w_->state.load(std::memory_order_acquire) == Writer::kDone;
+}
+const core::Status& Ledger::Ticket::status() const { return w_->status; }
 
 Ledger::Ledger(LedgerStore& store, const NoteSigner& signer, const core::Clock& clock,
                LedgerMeta meta, LedgerOptions options)
@@ -115,6 +123,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(LedgerStore& store, const NoteSigne
 Status Ledger::Load() {
   CUSTODIAN_ASSIGN_OR_RETURN(uint64_t n, store_.CountEvents());
   CUSTODIAN_ASSIGN_OR_RETURN(auto latest, store_.LatestCheckpoint());
+  next_index_ = n;
   if (n == 0 && !latest) {
     frontier_ = MerkleFrontier();
     last_leaf_ = Hash{};
@@ -190,28 +199,74 @@ Result<Appended> Ledger::Append(EventDraft draft) {
   return appended.front();
 }
 
+uint64_t Ledger::commits() const {
+  std::lock_guard l(mu_);
+  return commits_;
+}
+
 Result<std::vector<Appended>> Ledger::AppendAll(std::vector<EventDraft> drafts) {
   if (drafts.empty()) return std::vector<Appended>();
+  CUSTODIAN_ASSIGN_OR_RETURN(Ticket ticket, Enqueue(std::move(drafts)));
+  return Await(ticket);
+}
+
+Result<Ledger::Ticket> Ledger::Enqueue(std::vector<EventDraft> drafts) {
   auto w = std::make_shared<Writer>();
-  w->drafts = std::move(drafts);
-  std::unique_lock l(mu_);
-  writers_.push_back(w);
-  if (writers_.size() >= expected_batch_) leader_cv_.notify_one();
-  if (writers_.front() != w) {
-    l.unlock();
-    int state;
-    for (;;) {
-      const uint32_t seen = wake_.Load();
-      state = w->state.load(std::memory_order_acquire);
-      if (state != Writer::kWaiting) break;
-      wake_.WaitWhileEquals(seen);
+  // Validated before it queues: a bad draft fails its writer alone (and all of its drafts), and
+  // the indices of everything queued after it stay what Enqueue said.
+  w->events.resize(drafts.size());
+  for (size_t k = 0; k < drafts.size(); ++k) {
+    Event& e = w->events[k];
+    EventDraft& d = drafts[k];
+    e.site = meta_.site;
+    e.actor = std::move(d.actor);
+    e.kind = std::move(d.kind);
+    e.subjects = std::move(d.subjects);
+    e.payload = std::move(d.payload);
+    if (Status bad = ValidateEvent(e); !bad.ok()) {
+      if (drafts.size() > 1) {
+        bad = bad.Annotate("event " + std::to_string(k + 1) + " of " +
+                           std::to_string(drafts.size()) + " (none recorded)");
+      }
+      return bad;
     }
-    if (state == Writer::kDone) return std::move(w->result);
-    l.lock();  // kLead: the previous leader handed this writer the next batch
+  }
+  w->appended.resize(w->events.size());
+  std::lock_guard l(mu_);
+  // Time is read in queue order, so it never decreases along the indices (unless the clock does).
+  const int64_t now = clock_.NowMicros();
+  for (size_t k = 0; k < w->events.size(); ++k) {
+    w->events[k].index = next_index_ + k;
+    w->events[k].time_us = now;
+    w->appended[k] = Appended{next_index_ + k, now, Hash{}};
+  }
+  next_index_ += w->events.size();
+  writers_.push_back(w);
+  if (writers_.size() == 1) {
+    w->state.store(Writer::kLead, std::memory_order_relaxed);  // nobody leads: this writer will
+  } else if (writers_.size() >= expected_batch_) {
+    leader_cv_.notify_one();
+  }
+  return Ticket(std::move(w));
+}
+
+Result<std::vector<Appended>> Ledger::Await(const Ticket& ticket) {
+  const std::shared_ptr<Writer>& w = ticket.w_;
+  int state;
+  for (;;) {
+    const uint32_t seen = wake_.Load();
+    state = w->state.load(std::memory_order_acquire);
+    if (state != Writer::kWaiting) break;
+    wake_.WaitWhileEquals(seen);
+  }
+  if (state == Writer::kDone) {
+    if (!w->status.ok()) return w->status;
+    return w->appended;
   }
 
-  // This writer leads: it commits every queued writer (up to max_batch) in one transaction.
+  // kLead: this writer commits every queued writer (up to max_batch) in one transaction.
   // Linger (bounded) until as many writers queue as in recent batches; adapt down on timeout.
+  std::unique_lock l(mu_);
   if (expected_batch_ > 1 && writers_.size() < expected_batch_) {
     if (!leader_cv_.wait_for(l, options_.max_linger,
                              [&] { return writers_.size() >= expected_batch_; })) {
@@ -222,9 +277,9 @@ Result<std::vector<Appended>> Ledger::AppendAll(std::vector<EventDraft> drafts) 
   size_t drafts_in_group = 0;
   for (const auto& x : writers_) {
     // A writer's drafts are never split; a batch may exceed max_batch by one writer's drafts.
-    if (!group.empty() && drafts_in_group + x->drafts.size() > options_.max_batch) break;
+    if (!group.empty() && drafts_in_group + x->events.size() > options_.max_batch) break;
     group.push_back(x);
-    drafts_in_group += x->drafts.size();
+    drafts_in_group += x->events.size();
   }
   expected_batch_ = std::max(expected_batch_, group.size());
   Status status = stopped_;
@@ -233,35 +288,20 @@ Result<std::vector<Appended>> Ledger::AppendAll(std::vector<EventDraft> drafts) 
   Hash last_leaf = last_leaf_;
   l.unlock();  // New writers may queue while this batch is built and written.
 
-  std::vector<std::vector<Appended>> appended(group.size());
-  std::vector<Status> rejected(group.size());
   if (status.ok()) {
     const uint64_t first = frontier.size();
-    const int64_t now = clock_.NowMicros();
     batch.first_index = first;
     std::vector<MerkleNode> completed;
-    for (size_t i = 0; i < group.size(); ++i) {
-      // Validate every draft of a writer first: a bad one fails that writer alone (and all of its
-      // drafts), the rest of the batch goes on.
-      std::vector<Event> events(group[i]->drafts.size());
-      for (size_t k = 0; k < events.size() && rejected[i].ok(); ++k) {
-        Event& e = events[k];
-        EventDraft& d = group[i]->drafts[k];
-        e.time_us = now;
-        e.site = meta_.site;
-        e.actor = std::move(d.actor);
-        e.kind = std::move(d.kind);
-        e.subjects = std::move(d.subjects);
-        e.payload = std::move(d.payload);
-        rejected[i] = ValidateEvent(e);
-        if (!rejected[i].ok() && events.size() > 1) {
-          rejected[i] = rejected[i].Annotate("event " + std::to_string(k + 1) + " of " +
-                                             std::to_string(events.size()) + " (none recorded)");
+    for (const auto& x : group) {
+      for (size_t k = 0; k < x->events.size(); ++k) {
+        Event& e = x->events[k];
+        // Enqueue numbered the queue from the size of the tree; batches commit in queue order.
+        if (e.index != first + batch.events.size()) {
+          status = core::InternalError("ledger queue out of order: event " +
+                                       std::to_string(e.index) + " where " +
+                                       std::to_string(first + batch.events.size()) + " belongs");
+          break;
         }
-      }
-      if (!rejected[i].ok()) continue;
-      for (Event& e : events) {
-        e.index = first + batch.events.size();
         e.prev_hash = last_leaf;
         core::Bytes record = EncodeEvent(e);
         last_leaf = LeafHash(record);
@@ -270,12 +310,13 @@ Result<std::vector<Appended>> Ledger::AppendAll(std::vector<EventDraft> drafts) 
         for (const MerkleNode& node : completed) {
           if (node.level >= kStoredNodeLevel) batch.nodes.push_back(node);
         }
-        appended[i].push_back(Appended{e.index, e.time_us, last_leaf});
+        x->appended[k].leaf_hash = last_leaf;
         batch.events.push_back(std::move(e));
         batch.records.push_back(std::move(record));
       }
+      if (!status.ok()) break;
     }
-    if (!batch.events.empty()) {
+    if (status.ok() && !batch.events.empty()) {
       auto note = SignTree(frontier.size(), frontier.Root());
       if (!note) {
         status = note.error();
@@ -293,36 +334,31 @@ Result<std::vector<Appended>> Ledger::AppendAll(std::vector<EventDraft> drafts) 
     }
   }
 
+  // Results and states are published under the lock, in queue order, before the batch leaves the
+  // queue: whoever queues next, or sees a later ticket done, sees this batch done too.
   std::shared_ptr<Writer> next_leader;
   l.lock();
   if (status.ok()) {
     frontier_ = std::move(frontier);
     last_leaf_ = last_leaf;
+    ++commits_;
   } else if (stopped_.ok()) {
     stopped_ = status;
   }
-  writers_.erase(writers_.begin(), writers_.begin() + static_cast<long>(group.size()));
-  if (!writers_.empty()) next_leader = writers_.front();
-  l.unlock();
-
-  // Results first, then one broadcast wakes the followers and the next leader together.
-  Result<std::vector<Appended>> mine = core::InternalError("not yet committed");
-  for (size_t i = 0; i < group.size(); ++i) {
-    Result<std::vector<Appended>> r = !rejected[i].ok() ? Result<std::vector<Appended>>(rejected[i])
-                                      : !status.ok()    ? Result<std::vector<Appended>>(status)
-                                                        : std::move(appended[i]);
-    if (group[i] == w) {
-      mine = std::move(r);
-    } else {
-      group[i]->result = std::move(r);  // read by its writer only after the state change below
-    }
-  }
   for (const auto& x : group) {
-    if (x != w) x->state.store(Writer::kDone, std::memory_order_release);
+    x->status = status;
+    x->state.store(Writer::kDone, std::memory_order_release);
   }
-  if (next_leader) next_leader->state.store(Writer::kLead, std::memory_order_release);
+  writers_.erase(writers_.begin(), writers_.begin() + static_cast<long>(group.size()));
+  if (!writers_.empty()) {
+    next_leader = writers_.front();
+    next_leader->state.store(Writer::kLead, std::memory_order_release);
+  }
+  l.unlock();
+  // One broadcast wakes the followers and the next leader together.
   wake_.BumpAndWakeAll();
-  return mine;
+  if (!status.ok()) return status;
+  return w->appended;
 }
 
 Result<StoredCheckpoint> Ledger::Checkpoint() {

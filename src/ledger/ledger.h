@@ -1,10 +1,10 @@
 // Ledger: the per-site, append-only, tamper-evident log of events (PRODUCT.md §3.1).
 //
-// Appends are durable before Append returns. Concurrent appenders are batched (group commit): the
-// first waiting writer becomes the leader, takes every queued event (up to max_batch), assigns
-// indices and time, chains and hashes them, extends the Merkle tree, signs a checkpoint of the new
-// tree and hands the batch to the LedgerStore as one transaction; the followers wake with their
-// results. One fsync thus covers many events.
+// Appends are durable before Append returns. Concurrent appenders are batched (group commit): each
+// queues its events, which get their indices and time in queue order; the first waiting writer
+// becomes the leader, takes every queued event (up to max_batch), chains and hashes them, extends
+// the Merkle tree, signs a checkpoint of the new tree and hands the batch to the LedgerStore as one
+// transaction; the followers wake with their results. One fsync thus covers many events.
 //
 // Invariants: indices are gap-free from 0; event i's prev_hash is the leaf hash of event i-1; every
 // committed batch carries a signed checkpoint of the tree after it, so the stored tail is anchored
@@ -79,6 +79,8 @@ class StoreNodeSource final : public NodeSource {
 };
 
 class Ledger {
+  struct Writer;  // one queued append (ledger.cc)
+
  public:
   // Opens the ledger kept in `store`; an empty store becomes a new ledger for `site_if_new`.
   // The signer's key name must be the ledger's origin. Refuses (DataLoss) to open a ledger whose
@@ -95,7 +97,37 @@ class Ledger {
   core::Result<Appended> Append(EventDraft draft);
   // Appends several events atomically: all in one transaction with consecutive indices, or none
   // (a draft that fails validation rejects them all). Same durability and "in doubt" rule.
+  // Equivalent to Await(Enqueue(drafts)).
   core::Result<std::vector<Appended>> AppendAll(std::vector<EventDraft> drafts);
+
+  // AppendAll in two halves, for a caller that must fix the order of its events before it waits
+  // for them (app::Agency decides the next event on a state that includes the queued ones).
+  // Enqueue validates the drafts and queues them behind every earlier append: their indices and
+  // time are assigned now (ticket.appended(); leaf hashes come with Await), nothing is durable
+  // yet. Await returns once they are durable or have failed, committing a batch itself when its
+  // turn to lead comes, so every ticket must be awaited, promptly: later appends wait for it.
+  // Between the two a caller may release its own locks but must not wait for anything that could
+  // itself be waiting for this ledger.
+  class Ticket {
+   public:
+    // Index and time of each event (leaf hashes are set only once the ticket is done).
+    const std::vector<Appended>& appended() const;
+    // Whether the batch holding these events has been committed or has failed. Tickets are done
+    // in the order they were enqueued: a done ticket means every earlier one is done too.
+    bool done() const;
+    // Once done(): OK when the events are durable, the storage failure ("in doubt") otherwise.
+    const core::Status& status() const;
+
+   private:
+    friend class Ledger;
+    explicit Ticket(std::shared_ptr<Writer> w) : w_(std::move(w)) {}
+    std::shared_ptr<Writer> w_;
+  };
+  core::Result<Ticket> Enqueue(std::vector<EventDraft> drafts);
+  core::Result<std::vector<Appended>> Await(const Ticket& ticket);
+
+  // Batches committed to the store since Open (each one transaction, one fsync of the WAL).
+  uint64_t commits() const;
 
   uint64_t size() const;
   Hash root() const;
@@ -112,7 +144,6 @@ class Ledger {
   core::Result<std::vector<Hash>> ConsistencyProof(uint64_t from, uint64_t to);
 
  private:
-  struct Writer;
   Ledger(LedgerStore& store, const NoteSigner& signer, const core::Clock& clock, LedgerMeta meta,
          LedgerOptions options);
   core::Status Load();
@@ -128,6 +159,8 @@ class Ledger {
 
   mutable std::mutex mu_;                        // guards everything below
   std::deque<std::shared_ptr<Writer>> writers_;  // front is the leader
+  uint64_t next_index_ = 0;                      // index of the next event enqueued
+  uint64_t commits_ = 0;                         // batches committed since Open
   std::condition_variable leader_cv_;            // wakes a lingering leader when a writer queues
   core::WaitWord wake_;                          // bumped once per committed batch
   size_t expected_batch_ = 1;                    // recent batch size the leader lingers for
