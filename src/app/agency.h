@@ -1,16 +1,28 @@
 // Agency: the state of one data directory's agency (sites, lockers, items, people, custody), kept
 // by recording domain events in the ledger. Open() replays the ledger into a domain::State; every
-// change goes through Record(), which checks the events against the current state, makes them
-// durable in the ledger in one transaction (all or none), and only then applies them. So the
-// state in memory is always exactly the replay of the ledger: rebuilding gives an equal State.
+// change goes through Record() (or its two halves, Submit and Await), which checks the events
+// against the latest state, queues them in the ledger in one transaction (all or none), and applies
+// them once they are durable. So the state that Read() shows is always exactly the replay of the
+// ledger's durable events: rebuilding gives an equal State, and a crash loses nothing shown.
+//
+// Two states: `state_` (durable events only: what Read and Snapshot show) and `latest_` (the same
+// plus the events queued in the ledger but not yet durable, in ledger order, with the indices and
+// time the ledger assigned them). Checks and decisions about what to record next are made on
+// `latest_` (ReadLatest), so a decision always sees every event ordered before it, while the
+// fsync that makes those events durable is shared with whoever queues meanwhile (group commit).
+// Nothing may act on `latest_` in the world (open a door, answer a client) before Await says the
+// events it depends on are durable. If the ledger fails, every queued event fails with it (the
+// ledger fails closed) and `latest_` is reset to `state_` once the queue has drained.
 //
 // Credentials: PIN hashes are secrets, not audit facts, so they are never in the ledger (which is
 // exported to auditors); the ledger records that a PIN was set, the CredentialVault keeps the
 // Argon2id hash.
 //
-// Thread-safety: all methods may be called from any thread; Record() calls are serialised.
+// Thread-safety: all methods may be called from any thread; Submit() calls are serialised, and
+// the mutex is never held while waiting for the disk.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -83,14 +95,34 @@ class Agency {
   static core::Result<std::unique_ptr<Agency>> Open(ledger::Ledger& ledger,
                                                     ledger::LedgerStore& store);
 
-  // A copy of the current state.
+  // A copy of the current (durable) state.
   domain::State Snapshot() const;
-  // Runs f with the state under the lock (no copy).
+  // Runs f with the durable state under the lock (no copy): what may be shown or acted on.
   void Read(const std::function<void(const domain::State&)>& f) const;
+  // Runs f with the latest state: the durable one plus every event queued and not yet durable.
+  // Only for deciding what to record next (its effects must wait for Await); never show it.
+  void ReadLatest(const std::function<void(const domain::State&)>& f) const;
 
   // Checks each event on top of the previous ones, records them all in the ledger as `actor`, then
   // applies them. InvalidArgument/NotFound (nothing recorded) when a check fails, naming the event.
+  // Same as Await(Submit(...)).
   core::Status Record(const std::string& actor, const std::vector<domain::DomainEvent>& events);
+
+  // Record in two halves. Submit checks the events against the latest state, queues them in the
+  // ledger (their order is fixed from here on) and applies them to the latest state; nothing is
+  // durable or shown yet. Await returns once they are durable and applied to the durable state
+  // (or failed: "in doubt", see Ledger::Append). Every Submit must be awaited, promptly (later
+  // appends wait for it); between the two the caller may release its locks but must not wait for
+  // anything that might itself be waiting for the ledger.
+  class Queued {
+   private:
+    friend class Agency;
+    explicit Queued(ledger::Ledger::Ticket t) : ticket_(std::move(t)) {}
+    ledger::Ledger::Ticket ticket_;
+  };
+  core::Result<Queued> Submit(const std::string& actor,
+                              const std::vector<domain::DomainEvent>& events);
+  core::Status Await(const Queued& queued);
 
   // Called after every successful Record, outside the lock (the server wakes its event streams).
   // Set it once, before the agency is shared between threads.
@@ -98,11 +130,19 @@ class Agency {
 
  private:
   explicit Agency(ledger::Ledger& ledger) : ledger_(ledger) {}
-  core::Status RecordLocked(const std::string& actor,
-                            const std::vector<domain::DomainEvent>& events);
+  // Applies every queued batch whose ticket is done, in ledger order, to state_. Under mu_.
+  void ApplyDurableLocked();
+
+  struct Pending {
+    ledger::Ledger::Ticket ticket;
+    std::vector<domain::DomainEvent> events;
+  };
   ledger::Ledger& ledger_;
-  mutable std::mutex mu_;
-  domain::State state_;
+  mutable std::mutex mu_;         // guards everything below
+  domain::State state_;           // durable events only
+  domain::State latest_;          // state_ plus pending_
+  std::deque<Pending> pending_;   // submitted, not yet applied to state_, in ledger order
+  bool latest_diverged_ = false;  // a queued event failed: latest_ holds events state_ never will
   std::function<void()> on_recorded_;
 };
 

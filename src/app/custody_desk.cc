@@ -98,6 +98,14 @@ core::Status CustodyDesk::Record(const std::string& actor, std::vector<DomainEve
   return agency_.Record(actor, events);
 }
 
+core::Status CustodyDesk::RecordUnlocking(std::unique_lock<std::mutex>& l, const std::string& actor,
+                                          std::vector<DomainEvent> events) {
+  auto queued = agency_.Submit(actor, events);
+  l.unlock();
+  if (!queued) return queued.error();
+  return agency_.Await(*queued);
+}
+
 const domain::TimeZone* CustodyDesk::ZoneOf(const State& s, std::string_view site) const {
   const domain::Site* st = s.FindSite(site);
   return st != nullptr && zones_ ? zones_(st->timezone) : nullptr;
@@ -125,10 +133,11 @@ const ItemState* CustodyDesk::Prelude(const State& s, const Session& who, const 
   return item;
 }
 
-core::Result<Outcome> CustodyDesk::Deny(const std::string& badge, const std::string& serial,
-                                        std::string_view action, std::vector<Reason> reasons) {
-  CUSTODIAN_RETURN_IF_ERROR(Record(
-      PersonActor(badge), {domain::AccessDenied{badge, serial, reasons, std::string(action)}}));
+core::Result<Outcome> CustodyDesk::Deny(std::unique_lock<std::mutex>& l, const std::string& badge,
+                                        const std::string& serial, std::string_view action,
+                                        std::vector<Reason> reasons) {
+  CUSTODIAN_RETURN_IF_ERROR(RecordUnlocking(
+      l, PersonActor(badge), {domain::AccessDenied{badge, serial, reasons, std::string(action)}}));
   Outcome o;
   o.reasons = std::move(reasons);
   return o;
@@ -138,7 +147,7 @@ core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
                                               const std::string& pin, const std::string& site) {
   const std::string badge = TypedBadge(typed_badge);
   bool site_known = false, known = false;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     site_known = s.FindSite(site) != nullptr;
     known = badge == typed_badge && s.FindPerson(badge) != nullptr;
   });
@@ -155,11 +164,11 @@ core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
   }
   const bool pin_ok = hash && hasher_.Matches(*hash, pin) && known;
 
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   const Micros now = clock_.NowMicros();
   bool revoked = false, locked = false, at_site = false;
   int recent_failures = 0;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     const PersonState* p = known ? s.FindPerson(badge) : nullptr;
     if (p == nullptr) return;
     revoked = p->revoked;
@@ -174,7 +183,7 @@ core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
   auto fail = [&](std::string reason, std::string message, bool lock) -> core::Result<Login> {
     std::vector<DomainEvent> events{domain::LoginFailed{badge, site, reason}};
     if (lock) events.push_back(domain::CredentialLocked{badge});
-    CUSTODIAN_RETURN_IF_ERROR(Record(actor, std::move(events)));
+    CUSTODIAN_RETURN_IF_ERROR(RecordUnlocking(l, actor, std::move(events)));
     Login out;
     out.reason = std::move(reason);
     out.message = std::move(message);
@@ -206,7 +215,7 @@ core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
   if (!at_site) {
     return fail("no_access_at_site", "You have no access at this site.", false);
   }
-  CUSTODIAN_RETURN_IF_ERROR(Record(actor, {domain::LoginSucceeded{badge, site}}));
+  CUSTODIAN_RETURN_IF_ERROR(RecordUnlocking(l, actor, {domain::LoginSucceeded{badge, site}}));
   Login out;
   out.session = Session(badge, site, now);
   return out;
@@ -214,10 +223,10 @@ core::Result<Login> CustodyDesk::Authenticate(const std::string& typed_badge,
 
 core::Result<Outcome> CustodyDesk::ReleaseCredential(const Session& admin,
                                                      const std::string& badge) {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   std::vector<Reason> why;
   bool is_locked = false;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     why = SessionProblems(s, admin, "Release of " + badge);
     const PersonState* a = s.FindPerson(admin.badge());
     const PersonState* p = s.FindPerson(badge);
@@ -244,25 +253,25 @@ core::Result<Outcome> CustodyDesk::ReleaseCredential(const Session& admin,
                                                "release a credential."});
     }
   });
-  if (!why.empty()) return Deny(admin.badge(), "", "release_credential", std::move(why));
+  if (!why.empty()) return Deny(l, admin.badge(), "", "release_credential", std::move(why));
   Outcome o;
   o.granted = true;
   if (!is_locked) return o;  // nothing to release: no event
   CUSTODIAN_RETURN_IF_ERROR(
-      Record(PersonActor(admin.badge()), {domain::CredentialReleased{badge}}));
+      RecordUnlocking(l, PersonActor(admin.badge()), {domain::CredentialReleased{badge}}));
   return o;
 }
 
 core::Result<Outcome> CustodyDesk::SignOut(const Session& officer, const std::string& serial,
                                            const SignOutOptions& options) {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   const Micros now = clock_.NowMicros();
   policy::Decision d;
   domain::CompartmentKey compartment;
   std::vector<Reason> extra;  // reasons beyond the policy's: the compartment, the second person
   std::vector<Reason> emergency_opening;  // the lockdown two emergency people open together
   bool override_valid = false;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     const ItemState* item = s.FindItem(serial);
     compartment =
         item != nullptr ? item->item.home : domain::CompartmentKey{officer.site(), "", ""};
@@ -334,7 +343,7 @@ core::Result<Outcome> CustodyDesk::SignOut(const Session& officer, const std::st
     reasons.clear();
   }
   reasons.insert(reasons.end(), extra.begin(), extra.end());
-  if (!reasons.empty()) return Deny(officer.badge(), serial, "sign_out", std::move(reasons));
+  if (!reasons.empty()) return Deny(l, officer.badge(), serial, "sign_out", std::move(reasons));
 
   domain::SignOutGranted granted{officer.badge(), serial, compartment, "", "", "", overridden};
   if (options.approver != nullptr && (!d.requirements.empty() || !emergency_opening.empty())) {
@@ -350,12 +359,17 @@ core::Result<Outcome> CustodyDesk::SignOut(const Session& officer, const std::st
     granted.override_by = options.override_by->badge();
     granted.override_reason = options.override_reason;
   }
-  // Durable before the door opens.
-  CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(officer.badge()), {std::move(granted)}));
+  // Queued in order under the lock; durable (the lock released meanwhile, so that concurrent
+  // operations share the fsync) before the door opens.
+  CUSTODIAN_ASSIGN_OR_RETURN(Agency::Queued queued,
+                             agency_.Submit(PersonActor(officer.badge()), {std::move(granted)}));
   opened_.erase(compartment);
+  l.unlock();
+  CUSTODIAN_RETURN_IF_ERROR(agency_.Await(queued));
   if (core::Status u = controller_.Unlock(compartment, Door::kOuter); !u.ok()) {
-    CUSTODIAN_RETURN_IF_ERROR(Record(
-        PersonActor(officer.badge()),
+    l.lock();
+    CUSTODIAN_RETURN_IF_ERROR(RecordUnlocking(
+        l, PersonActor(officer.badge()),
         {domain::SignOutAbandoned{officer.badge(), serial, "controller_error: " + u.message()}}));
     return u.Annotate("unlocking " + compartment.ToString());
   }
@@ -368,10 +382,10 @@ core::Result<Outcome> CustodyDesk::SignOut(const Session& officer, const std::st
 
 core::Result<Outcome> CustodyDesk::Return(const Session& officer, const std::string& serial,
                                           const std::string& problem) {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   std::vector<Reason> why;
   domain::CompartmentKey compartment;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     const std::string name = ItemName(s, serial);
     const ItemState* item = Prelude(s, officer, serial, name + " return refused", why);
     if (item == nullptr) return;
@@ -390,15 +404,20 @@ core::Result<Outcome> CustodyDesk::Return(const Session& officer, const std::str
                                        compartment.site + "; return it there."});
     }
   });
-  if (!why.empty()) return Deny(officer.badge(), serial, "return", std::move(why));
+  if (!why.empty()) return Deny(l, officer.badge(), serial, "return", std::move(why));
 
   std::vector<DomainEvent> events{domain::ReturnStarted{officer.badge(), serial, compartment}};
   if (!problem.empty()) events.push_back(domain::ProblemReported{officer.badge(), serial, problem});
-  CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(officer.badge()), std::move(events)));
+  // As for a sign-out: queued under the lock, durable before the door opens.
+  CUSTODIAN_ASSIGN_OR_RETURN(Agency::Queued queued,
+                             agency_.Submit(PersonActor(officer.badge()), events));
   opened_.erase(compartment);
+  l.unlock();
+  CUSTODIAN_RETURN_IF_ERROR(agency_.Await(queued));
   if (core::Status u = controller_.Unlock(compartment, Door::kOuter); !u.ok()) {
-    CUSTODIAN_RETURN_IF_ERROR(Record(
-        PersonActor(officer.badge()),
+    l.lock();
+    CUSTODIAN_RETURN_IF_ERROR(RecordUnlocking(
+        l, PersonActor(officer.badge()),
         {domain::ReturnAbandoned{officer.badge(), serial, "controller_error: " + u.message()}}));
     return u.Annotate("unlocking " + compartment.ToString());
   }
@@ -410,11 +429,11 @@ core::Result<Outcome> CustodyDesk::Return(const Session& officer, const std::str
 
 core::Result<Outcome> CustodyDesk::Handover(const Session& from, const Session& to,
                                             const std::string& serial) {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   const Micros now = clock_.NowMicros();
   std::vector<Reason> why;
   Micros due = 0;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     const std::string name = ItemName(s, serial);
     const ItemState* item = Prelude(s, from, serial, name + " handover refused", why);
     if (item == nullptr) return;
@@ -435,9 +454,10 @@ core::Result<Outcome> CustodyDesk::Handover(const Session& from, const Session& 
     }
     due = DueFrom(s, *item, now);
   });
-  if (!why.empty()) return Deny(from.badge(), serial, "handover", std::move(why));
-  CUSTODIAN_RETURN_IF_ERROR(Record(
-      PersonActor(from.badge()), {domain::ItemHandedOver{serial, from.badge(), to.badge(), due}}));
+  if (!why.empty()) return Deny(l, from.badge(), serial, "handover", std::move(why));
+  CUSTODIAN_RETURN_IF_ERROR(
+      RecordUnlocking(l, PersonActor(from.badge()),
+                      {domain::ItemHandedOver{serial, from.badge(), to.badge(), due}}));
   Outcome o;
   o.granted = true;
   return o;
@@ -445,9 +465,9 @@ core::Result<Outcome> CustodyDesk::Handover(const Session& from, const Session& 
 
 core::Result<Outcome> CustodyDesk::ReportProblem(const Session& by, const std::string& serial,
                                                  const std::string& description) {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   std::vector<Reason> why;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     const std::string name = ItemName(s, serial);
     const ItemState* item = Prelude(s, by, serial, name + " problem report refused", why);
     if (item == nullptr) return;
@@ -465,9 +485,9 @@ core::Result<Outcome> CustodyDesk::ReportProblem(const Session& by, const std::s
       why.push_back({"description_missing", name + " problem report refused: say what is wrong."});
     }
   });
-  if (!why.empty()) return Deny(by.badge(), serial, "report_problem", std::move(why));
-  CUSTODIAN_RETURN_IF_ERROR(
-      Record(PersonActor(by.badge()), {domain::ProblemReported{by.badge(), serial, description}}));
+  if (!why.empty()) return Deny(l, by.badge(), serial, "report_problem", std::move(why));
+  CUSTODIAN_RETURN_IF_ERROR(RecordUnlocking(
+      l, PersonActor(by.badge()), {domain::ProblemReported{by.badge(), serial, description}}));
   Outcome o;
   o.granted = true;
   return o;
@@ -475,10 +495,10 @@ core::Result<Outcome> CustodyDesk::ReportProblem(const Session& by, const std::s
 
 core::Result<Outcome> CustodyDesk::OpenForService(const Session& armorer,
                                                   const std::string& serial) {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   std::vector<Reason> why;
   domain::CompartmentKey compartment;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     const std::string name = ItemName(s, serial);
     const ItemState* item = Prelude(s, armorer, serial, name + " service opening refused", why);
     if (item == nullptr) return;
@@ -495,9 +515,10 @@ core::Result<Outcome> CustodyDesk::OpenForService(const Session& armorer,
       why.push_back({"already_out", name + " service opening refused: it is signed out."});
     }
   });
-  if (!why.empty()) return Deny(armorer.badge(), serial, "open_for_service", std::move(why));
-  CUSTODIAN_RETURN_IF_ERROR(Record(PersonActor(armorer.badge()),
-                                   {domain::ServiceOpened{armorer.badge(), serial, compartment}}));
+  if (!why.empty()) return Deny(l, armorer.badge(), serial, "open_for_service", std::move(why));
+  CUSTODIAN_RETURN_IF_ERROR(
+      RecordUnlocking(l, PersonActor(armorer.badge()),
+                      {domain::ServiceOpened{armorer.badge(), serial, compartment}}));
   CUSTODIAN_RETURN_IF_ERROR(controller_.Unlock(compartment, Door::kOuter)
                                 .Annotate("unlocking " + compartment.ToString()));
   Outcome o;
@@ -508,9 +529,9 @@ core::Result<Outcome> CustodyDesk::OpenForService(const Session& armorer,
 
 core::Result<Outcome> CustodyDesk::RecordService(const Session& armorer, const std::string& serial,
                                                  const std::string& notes) {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   std::vector<Reason> why;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     const std::string name = ItemName(s, serial);
     const ItemState* item = Prelude(s, armorer, serial, name + " service record refused", why);
     if (item == nullptr) return;
@@ -525,20 +546,20 @@ core::Result<Outcome> CustodyDesk::RecordService(const Session& armorer, const s
       why.push_back({"notes_missing", name + " service record refused: say what was done."});
     }
   });
-  if (!why.empty()) return Deny(armorer.badge(), serial, "record_service", std::move(why));
-  CUSTODIAN_RETURN_IF_ERROR(
-      Record(PersonActor(armorer.badge()), {domain::ItemServiced{armorer.badge(), serial, notes}}));
+  if (!why.empty()) return Deny(l, armorer.badge(), serial, "record_service", std::move(why));
+  CUSTODIAN_RETURN_IF_ERROR(RecordUnlocking(
+      l, PersonActor(armorer.badge()), {domain::ItemServiced{armorer.badge(), serial, notes}}));
   Outcome o;
   o.granted = true;
   return o;
 }
 
 core::Status CustodyDesk::OnReading(const CompartmentReading& reading) {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   const Micros now = clock_.NowMicros();
   const domain::CompartmentKey& key = reading.compartment;
   std::vector<std::pair<std::string, DomainEvent>> events;  // (actor, event)
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     SensorEvents(s, reading, events);
     if (!reading.door_closed) {
       opened_.insert(key);
@@ -730,7 +751,7 @@ void CustodyDesk::SensorEvents(const State& s, const CompartmentReading& r,
 }
 
 CustodyDesk::HardwareView CustodyDesk::Hardware() {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   HardwareView v;
   for (const auto& [c, since] : open_since_) v.doors_open.insert(c);
   v.offline_banks = offline_banks_;
@@ -750,11 +771,11 @@ core::Result<Outcome> CustodyDesk::SetEmergencyModeAt(const std::string& site, c
                                                       const std::string& bank,
                                                       const std::string& mode,
                                                       const std::string& reason) {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   const std::string what =
       "Emergency mode " + mode + " for " + (bank.empty() ? site : site + "/" + bank);
   std::vector<Reason> why;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     why = SessionProblems(s, first, what + " refused");
     for (Reason& r : SessionProblems(s, second, what + " refused")) why.push_back(std::move(r));
     auto may = [&](const Session& who) {
@@ -786,7 +807,7 @@ core::Result<Outcome> CustodyDesk::SetEmergencyModeAt(const std::string& site, c
       }
     }
   });
-  if (!why.empty()) return Deny(first.badge(), "", "emergency_mode", std::move(why));
+  if (!why.empty()) return Deny(l, first.badge(), "", "emergency_mode", std::move(why));
   return ApplyEmergencyMode(
       domain::EmergencyModeSet{site, bank, mode, first.badge(), second.badge(), reason},
       PersonActor(first.badge()));
@@ -800,7 +821,7 @@ core::Result<Outcome> CustodyDesk::ApplyEmergencyMode(domain::EmergencyModeSet m
   o.granted = true;
   if (kind != "open_all") return o;
   std::vector<domain::CompartmentKey> doors;
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     for (auto it = s.compartments.lower_bound({site, bank, ""});
          it != s.compartments.end() && it->first.site == site &&
          (bank.empty() || it->first.bank == bank);
@@ -826,7 +847,7 @@ core::Result<Outcome> CustodyDesk::ApplyEmergencyMode(domain::EmergencyModeSet m
 
 core::Status CustodyDesk::OnBankEvent(const BankEvent& e) {
   using Kind = BankEvent::Kind;
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   const Micros now = clock_.NowMicros();
   const std::string bank = e.site + "/" + e.bank;
   std::string code;
@@ -869,7 +890,7 @@ core::Status CustodyDesk::OnBankEvent(const BankEvent& e) {
   std::vector<std::string> serials;
   if (!e.compartment.empty()) {
     const domain::CompartmentKey key{e.site, e.bank, e.compartment};
-    agency_.Read([&](const State& s) {
+    agency_.ReadLatest([&](const State& s) {
       for (const auto& [serial, i] : s.items) {
         if (i.item.home == key && !i.custody) serials.push_back(serial);
       }
@@ -889,7 +910,7 @@ core::Status CustodyDesk::OnBankEvent(const BankEvent& e) {
 }
 
 core::Status CustodyDesk::Tick() {
-  std::lock_guard l(mu_);
+  std::unique_lock l(mu_);
   const Micros now = clock_.NowMicros();
   struct Relock {
     std::string badge;
@@ -912,7 +933,7 @@ core::Status CustodyDesk::Tick() {
                                 {}});
     }
   }
-  agency_.Read([&](const State& s) {
+  agency_.ReadLatest([&](const State& s) {
     for (const auto& [serial, i] : s.items) {
       // While its bank is offline nobody knows whether the door was opened: decide when it is
       // back and its readings have come in.

@@ -22,8 +22,14 @@
 // other operations accept. A Session does not expire here (the API layer adds idle and absolute
 // timeouts); every operation re-checks that the credential is neither revoked nor locked.
 //
-// Thread-safety: all methods may be called from any thread; they are serialised by one mutex,
-// except Authenticate's PIN check (Argon2id, ~0.1 s), which runs before it is taken.
+// Thread-safety: all methods may be called from any thread. Each decides and queues its events
+// under one mutex, on the agency's latest state (Agency::ReadLatest: every event queued before
+// it, durable or not), so decisions are made one at a time in ledger order. The operations a
+// person starts (authenticate, sign out, return, hand over, refusals …) then release the mutex
+// while their events become durable, so that concurrent ones share a commit (group commit, e.g.
+// twenty officers at a shift change), and only then open a door or answer. The hardware's
+// readings, Tick and emergency modes wait for durability under the mutex (they are rare and
+// ordered). Authenticate's PIN check (Argon2id, ~0.1 s) runs before the mutex is taken.
 #pragma once
 
 #include <functional>
@@ -171,8 +177,10 @@ class CustodyDesk {
   HardwareView Hardware();
 
  private:
-  core::Result<Outcome> Deny(const std::string& badge, const std::string& serial,
-                             std::string_view action, std::vector<domain::Reason> reasons);
+  // Records the refusal; returns with `l` unlocked (see RecordUnlocking).
+  core::Result<Outcome> Deny(std::unique_lock<std::mutex>& l, const std::string& badge,
+                             const std::string& serial, std::string_view action,
+                             std::vector<domain::Reason> reasons);
   // Reasons the person behind the session may not act now (revoked, locked), or none.
   std::vector<domain::Reason> SessionProblems(const domain::State& s, const Session& session,
                                               std::string_view subject) const;
@@ -182,7 +190,13 @@ class CustodyDesk {
                                    const std::string& serial, const std::string& refused,
                                    std::vector<domain::Reason>& why) const;
   const domain::TimeZone* ZoneOf(const domain::State& s, std::string_view site) const;
+  // Records the events and waits until they are durable, holding whatever lock the caller holds.
   core::Status Record(const std::string& actor, std::vector<domain::DomainEvent> events);
+  // Queues the events while `l` (on mu_) is held, so they follow everything decided before them,
+  // then releases it while they become durable: operations that decide meanwhile share the
+  // fsync. Returns with `l` unlocked.
+  core::Status RecordUnlocking(std::unique_lock<std::mutex>& l, const std::string& actor,
+                               std::vector<domain::DomainEvent> events);
   // Charge and temperature from a reading, as (actor, event) pairs.
   void SensorEvents(const domain::State& s, const CompartmentReading& r,
                     std::vector<std::pair<std::string, domain::DomainEvent>>& events);

@@ -10,6 +10,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "app/event_codec.h"
 #include "store/argon2_pins.h"
@@ -964,6 +968,189 @@ TEST_F(CustodyDeskTest, ARevokedSessionCanNoLongerAct) {
   EXPECT_TRUE(HasCode(*desk_->SignOut(ana, "T-7"), "credential_revoked"));
   EXPECT_TRUE(HasCode(*desk_->Return(ana, "R-1"), "credential_revoked"));
   EXPECT_TRUE(HasCode(*desk_->ReportProblem(ana, "R-1", "x"), "credential_revoked"));
+}
+
+// ---- Concurrency: group commit ---------------------------------------------------------------
+
+// The SQLite ledger store, with every commit counted and, while held, made to wait at a gate
+// before it is written: the seam that shows what the desk does while a commit is in flight.
+class GatedStore final : public ledger::LedgerStore {
+ public:
+  explicit GatedStore(ledger::LedgerStore& inner) : inner_(inner) {}
+  core::Result<std::optional<ledger::LedgerMeta>> ReadMeta() override { return inner_.ReadMeta(); }
+  core::Status WriteMeta(const ledger::LedgerMeta& m) override { return inner_.WriteMeta(m); }
+  core::Status Commit(const ledger::CommitBatch& batch) override {
+    {
+      std::unique_lock l(mu_);
+      ++commits_;
+      waiting_ = hold_;
+      cv_.wait(l, [&] { return !hold_; });
+      waiting_ = false;
+    }
+    return inner_.Commit(batch);
+  }
+  core::Result<uint64_t> CountEvents() override { return inner_.CountEvents(); }
+  core::Status ScanEvents(uint64_t from, uint64_t to,
+                          const std::function<bool(uint64_t, core::ByteSpan)>& visit) override {
+    return inner_.ScanEvents(from, to, visit);
+  }
+  core::Result<std::optional<ledger::Hash>> ReadNode(uint32_t level, uint64_t index) override {
+    return inner_.ReadNode(level, index);
+  }
+  core::Status ScanNodes(const std::function<bool(const ledger::MerkleNode&)>& visit) override {
+    return inner_.ScanNodes(visit);
+  }
+  core::Result<std::optional<ledger::StoredCheckpoint>> LatestCheckpoint() override {
+    return inner_.LatestCheckpoint();
+  }
+  core::Result<std::vector<ledger::StoredCheckpoint>> CheckpointHistory() override {
+    return inner_.CheckpointHistory();
+  }
+  core::Status AddCheckpoint(const ledger::StoredCheckpoint& c) override {
+    return inner_.AddCheckpoint(c);
+  }
+
+  void Hold() {
+    std::lock_guard l(mu_);
+    hold_ = true;
+    commits_ = 0;
+  }
+  void Release() {
+    std::lock_guard l(mu_);
+    hold_ = false;
+    cv_.notify_all();
+  }
+  bool waiting() {
+    std::lock_guard l(mu_);
+    return waiting_;
+  }
+  int commits() {
+    std::lock_guard l(mu_);
+    return commits_;
+  }
+
+ private:
+  ledger::LedgerStore& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool hold_ = false, waiting_ = false;
+  int commits_ = 0;
+};
+
+// Waits until `done` holds; false after 30 s (the operations never got there: a desk that
+// serialises them behind the held commit), so that the test fails instead of hanging.
+template <typename F>
+bool AwaitCondition(F done) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// Shift change: eight sign-outs at once, plus a ninth attempt at an item the first just took.
+// While the first grant's commit is held at the gate, the others decide on the state that already
+// includes it (the ninth is refused: pending) and queue; the durable state shows none of them, and
+// no door opens. Released, they all become durable in one more commit (2 fsyncs for 9 events), and
+// every door opens only once its grant is durable.
+TEST(CustodyDeskConcurrency, ConcurrentSignOutsShareOneCommitAndNoDoorOpensBeforeItsGrant) {
+  constexpr int kKeys = 8;
+  testing::TempDir dir;
+  testing::FakeClock clock(kTuesdayMorning);
+  const ledger::NoteSigner signer = testing::TestSigner("agency");
+  auto sqlite = store::SqliteLedgerStore::Open(dir.file("ledger.db"));
+  ASSERT_TRUE(sqlite) << sqlite.error().ToString();
+  GatedStore gate(**sqlite);
+  auto ledger = ledger::Ledger::Open(gate, signer, clock, "agency");
+  ASSERT_TRUE(ledger) << ledger.error().ToString();
+  auto agency = app::Agency::Open(**ledger, gate);
+  ASSERT_TRUE(agency) << agency.error().ToString();
+  std::vector<DomainEvent> world = World();
+  world.push_back(ItemTypeDefined{{"KEY", Category::kKey, {}, 12, false, false, 0, 0}});
+  std::map<CompartmentKey, std::string> serial_at;
+  for (int i = 0; i < kKeys; ++i) {
+    const CompartmentKey bay{"HQ", "K", std::to_string(i + 1)};
+    const std::string serial = "K-" + std::to_string(i + 1);
+    world.push_back(CompartmentDefined{{bay, CompartmentSize::kSmall, {Feature::kRfid}}});
+    world.push_back(
+        ItemDefined{{serial, "KEY", "E280117000000200000000B" + std::to_string(i), bay, 50}});
+    serial_at[bay] = serial;
+  }
+  ASSERT_TRUE((*agency)->Record("admin:test", world).ok());
+  auto vault = store::SqliteCredentialVault::Open(dir.file("credentials.db"));
+  ASSERT_TRUE(vault) << vault.error().ToString();
+  store::Argon2PinHasher hasher{store::Argon2PinHasher::Cheapest()};
+  ASSERT_TRUE((*vault)->PutPinHashes({{"1001", *hasher.Hash("10019")}}).ok());
+  FakeLockerController controller;
+  app::CustodyDesk desk(**agency, controller, **vault, hasher, clock,
+                        [](std::string_view name) -> const TimeZone* {
+                          auto z = store::FindZone(name);
+                          return z ? *z : nullptr;
+                        });
+  auto login = desk.Authenticate("1001", "10019", "HQ");
+  ASSERT_TRUE(login && login->session);
+  const Session ana = *login->session;
+
+  // Every unlock: its grant must be in the durable state already.
+  std::atomic<int> early_unlocks{0};
+  controller.OnCommand([&](const FakeLockerController::Command& c) {
+    (*agency)->Read([&](const State& s) {
+      const ItemState* i = s.FindItem(serial_at.at(c.compartment));
+      if (i == nullptr || !i->pending) ++early_unlocks;
+    });
+  });
+  uint64_t latest_applied = 0, durable_applied = 0;
+  (*agency)->Read([&](const State& s) { durable_applied = s.events_applied; });
+
+  gate.Hold();
+  std::vector<core::Result<Outcome>> outcomes(kKeys + 1, core::InternalError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kKeys; ++i) {
+    threads.emplace_back([&, i] { outcomes[i] = desk.SignOut(ana, "K-" + std::to_string(i + 1)); });
+  }
+  auto pending_in_latest = [&] {
+    int n = 0;
+    (*agency)->ReadLatest([&](const State& s) {
+      for (const auto& [bay, serial] : serial_at) n += s.FindItem(serial)->pending ? 1 : 0;
+      latest_applied = s.events_applied;
+    });
+    return n;
+  };
+  const bool all_queued =
+      AwaitCondition([&] { return gate.waiting() && pending_in_latest() == kKeys; });
+  EXPECT_TRUE(all_queued) << "the sign-outs did not queue while a commit was in flight";
+  threads.emplace_back([&] { outcomes[kKeys] = desk.SignOut(ana, "K-1"); });
+  EXPECT_TRUE(all_queued && AwaitCondition([&] {
+                pending_in_latest();
+                return latest_applied == durable_applied + kKeys + 1;
+              }));
+  // Decided and queued, none durable: nothing shows, no door has opened.
+  (*agency)->Read([&](const State& s) {
+    EXPECT_EQ(s.events_applied, durable_applied);
+    EXPECT_FALSE(s.FindItem("K-1")->pending);
+  });
+  EXPECT_TRUE(controller.commands().empty());
+  EXPECT_EQ(gate.commits(), 1);
+
+  gate.Release();
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_TRUE(outcomes[i]) << outcomes[i].error().ToString();
+    EXPECT_TRUE(outcomes[i]->granted) << i;
+  }
+  ASSERT_TRUE(outcomes[kKeys]);
+  EXPECT_FALSE(outcomes[kKeys]->granted);  // decided on K-1's queued grant
+  EXPECT_EQ(gate.commits(), 2);            // 9 events, 2 commits: the first, and all the rest
+  EXPECT_EQ(controller.commands().size(), size_t{kKeys});
+  EXPECT_EQ(early_unlocks.load(), 0);
+  // Durable and latest agree again, and the ledger alone rebuilds the same state.
+  domain::State latest;
+  (*agency)->ReadLatest([&](const State& s) { latest = s; });
+  EXPECT_EQ(latest, (*agency)->Snapshot());
+  auto again = app::Agency::Open(**ledger, gate);
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ((*again)->Snapshot(), (*agency)->Snapshot());
 }
 
 }  // namespace
