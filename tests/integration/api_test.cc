@@ -18,6 +18,7 @@
 #include "app/custody_desk.h"
 #include "ledger/hash.h"
 #include "ledger/merkle.h"
+#include "policy/policy.h"
 #include "store/argon2_pins.h"
 #include "store/import_env.h"
 #include "store/sqlite/sqlite_credential_vault.h"
@@ -340,6 +341,120 @@ TEST_F(ApiTest, SignOutOpensTheDoorAndCustodyBeginsWhenTheItemLeft) {
   Door(kRadioBay, false, {});
   Door(kRadioBay, true, {kRadioTag});
   EXPECT_TRUE(Body(officer.Get("/api/v1/terminal/items"))["held"].empty());
+}
+
+// GET /api/v1/terminal/items as it was built with nlohmann::json's tree (the response is now
+// written as text directly): the specification its bytes are checked against.
+json ReferenceItemJson(const domain::State& s, const domain::ItemState& i, Micros now) {
+  auto key = [](const CompartmentKey& k) {
+    return json{{"site", k.site}, {"bank", k.bank}, {"compartment", k.compartment}};
+  };
+  json j{{"serial", i.item.serial},
+         {"type", i.item.type},
+         {"home", key(i.item.home)},
+         {"quarantined", i.quarantined}};
+  std::string state = "in";
+  if (i.custody) state = "out";
+  if (i.pending) state = "signing_out";
+  if (i.returning) state = "returning";
+  if (i.quarantined && !i.custody) state = "quarantined";
+  j["state"] = state;
+  if (const domain::ItemType* t = s.FindType(i.item.type)) {
+    j["category"] = domain::CategoryName(t->category);
+  }
+  if (i.charge_percent) j["charge_percent"] = *i.charge_percent;
+  if (i.quarantined) j["quarantine_reason"] = i.quarantine_reason;
+  if (i.custody) {
+    json c{{"badge", i.custody->badge},
+           {"since", core::FormatUtcMicros(i.custody->since)},
+           {"due", core::FormatUtcMicros(i.custody->due)},
+           {"overdue", now >= i.custody->due}};
+    if (const auto* p = s.FindPerson(i.custody->badge)) c["name"] = p->person.name;
+    j["custody"] = c;
+  }
+  return j;
+}
+
+std::string ReferenceItems(const domain::State& s, const std::string& badge,
+                           const std::string& site, Micros now) {
+  auto reasons = [](const std::vector<domain::Reason>& rs) {
+    json a = json::array();
+    for (const auto& r : rs) a.push_back({{"code", r.code}, {"sentence", r.sentence}});
+    return a;
+  };
+  const domain::Site* st = s.FindSite(site);
+  auto zone = st != nullptr ? store::FindZone(st->timezone) : nullptr;
+  const policy::Availability a =
+      policy::ListAvailable(s, badge, site, zone && *zone ? *zone : nullptr, now);
+  json allowed = json::array();
+  for (const auto& offer : a.allowed) {
+    json o = ReferenceItemJson(s, *s.FindItem(offer.serial), now);
+    o["requirements"] = reasons(offer.decision.requirements);
+    allowed.push_back(std::move(o));
+  }
+  json withheld = json::array();
+  for (const auto& offer : a.withheld) {
+    json o = ReferenceItemJson(s, *s.FindItem(offer.serial), now);
+    o["reasons"] = reasons(offer.decision.reasons);
+    withheld.push_back(std::move(o));
+  }
+  json held = json::array();
+  for (const auto& [serial, i] : s.items) {
+    if (i.custody && i.custody->badge == badge) held.push_back(ReferenceItemJson(s, i, now));
+  }
+  return json{{"site", site}, {"allowed", allowed}, {"withheld", withheld}, {"held", held}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+}
+
+TEST_F(ApiTest, TerminalItemsAreTheSameBytesTheJsonTreeWrote) {
+  using namespace domain;
+  std::vector<DomainEvent> more;
+  auto bay = [](int n) { return CompartmentKey{"HQ", "A", std::to_string(n)}; };
+  for (int n = 3; n <= 8; ++n) {
+    more.push_back(CompartmentDefined{{bay(n), CompartmentSize::kSmall, {Feature::kRfid}}});
+  }
+  more.push_back(ItemTypeDefined{{"LONG", Category::kOther, {}, 8, true, false, 0, 0}});
+  auto item = [&](const std::string& serial, const std::string& type, int n) {
+    more.push_back(
+        ItemDefined{{serial, type, "E2801170000002000000010" + std::to_string(n), bay(n), 0}});
+  };
+  item("R-2", "RADIO", 3);
+  item("R-3", "RADIO", 4);
+  item("R-4", "RADIO", 5);
+  item("R-5", "RADIO", 6);
+  item("R-6", "RADIO", 7);
+  item("L-1", "LONG", 8);
+  domain::Person ana =
+      MakePerson("1001", {Role::kOfficer}, {"HQ"}, {{"CEW", *ParseDate("2027-06-30")}});
+  ana.name = "Zoë \"Q\" O'Hara\t\\ de la Peña\n";  // escapes and UTF-8 in a string of the answer
+  more.push_back(PersonDefined{ana, false});
+  const Micros now = f_.clock().NowMicros();
+  more.push_back(ChargeObserved{"R-2", 55});
+  more.push_back(SignOutGranted{"1001", "R-3", bay(4), "", "", "", {}});
+  more.push_back(ItemSignedOut{"1001", "R-3", now - kSecond});  // overdue
+  more.push_back(SignOutGranted{"1001", "R-4", bay(5), "", "", "", {}});
+  more.push_back(ItemSignedOut{"1001", "R-4", now + 3600 * kSecond});
+  more.push_back(ReturnStarted{"1001", "R-4", bay(5)});
+  more.push_back(ProblemReported{"2001", "R-5", "cracked \"antenna\"\r\nand \x01 odd"});
+  more.push_back(SignOutGranted{"2001", "R-6", bay(7), "", "", "", {}});  // not listed: pending
+  const core::Status recorded = agency_->Record("admin:test", more);
+  ASSERT_TRUE(recorded.ok()) << recorded.ToString();
+
+  const HttpResult r = As("1001").Get("/api/v1/terminal/items");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string expected = ReferenceItems(agency_->Snapshot(), "1001", "HQ", now);
+  EXPECT_EQ(r.body, expected);
+  // Every case above is in it.
+  const json j = Body(r);
+  EXPECT_EQ(j["held"].size(), 2u);
+  EXPECT_FALSE(j["allowed"].empty());
+  EXPECT_FALSE(j["withheld"].empty());
+  EXPECT_NE(r.body.find("\"requirements\":[{"), std::string::npos);
+  EXPECT_NE(r.body.find("\"charge_percent\":55"), std::string::npos);
+  EXPECT_NE(r.body.find("\"state\":\"quarantined\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"state\":\"returning\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"overdue\":true"), std::string::npos);
+  EXPECT_NE(r.body.find("\\u0001"), std::string::npos);
 }
 
 TEST_F(ApiTest, ADeniedSignOutIs403WithItsReasonsAndAnAccessDeniedEvent) {
