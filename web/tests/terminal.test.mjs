@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  apiLogin,
   newPage,
   screenshot,
   seriousViolations,
@@ -157,4 +158,46 @@ test("fits a 10-inch touch screen held upright, with every target big enough for
   assert.equal(sizes.sideways, 0, "no sideways scrolling");
   assert.equal(sizes.small, 0, "no button or field under 64 px");
   await context.close();
+});
+
+test("an officer reports a problem with one radio, which cannot then be handed over, and hands the other to a colleague", async () => {
+  const page = await newPage(env.browser);
+  await terminalLogin(page, env.server.url, "1001");
+  await page.click('#allowed button[data-serial="RAD-0007"]');
+  await page.click('#allowed button[data-serial="RAD-0008"]');
+  assert.match(await page.textContent("#take"), /Take 2 items/);
+  await page.click("#take");
+  await page.waitForSelector("#result", { timeout: 60_000 });
+  assert.match(await page.textContent("#result"), /RAD-0007 is signed out to you.*RAD-0008 is signed out to you/s);
+
+  await page.click('.held[data-serial="RAD-0007"] >> text=Report problem');
+  await page.click("text=Battery will not hold");
+  assert.equal(await page.inputValue("#problem"), "Battery will not hold");
+  await page.click('.panel button:text-is("Report")');
+  await page.waitForSelector(".result");
+  assert.match(await page.textContent(".result"), /Reported: RAD-0007/);
+
+  // A reported radio is quarantined: nobody else may be given it.
+  const handOver = async (serial) => {
+    await page.click(`.held[data-serial="${serial}"] >> text=Hand over`);
+    await page.fill("#receiver-badge", "1003");
+    await page.fill("#receiver-pin", "1234");
+    await page.click('.panel button:text-is("Hand over")');
+  };
+  await handOver("RAD-0007");
+  await page.waitForSelector(".panel .error");
+  assert.match(await page.textContent(".panel .error"), /RAD-0007 withheld: it is quarantined \(Battery will not hold\)/);
+  await page.click('.panel button:text-is("Back")');
+
+  await handOver("RAD-0008");
+  await page.waitForSelector(".result");
+  assert.match(await page.textContent(".result"), /RAD-0008 is now signed out to .+/);
+  assert.equal(await page.locator('.held[data-serial="RAD-0008"]').count(), 0, "no longer held by 1001");
+  assert.equal(await page.locator('.held[data-serial="RAD-0007"]').count(), 1, "the reported one stays with 1001");
+  // The colleague holds it now, as the server says.
+  const token = await apiLogin(env.server.url, "1003");
+  const res = await fetch(`${env.server.url}/api/v1/terminal/items`, { headers: { Authorization: `Bearer ${token}` } });
+  const held = (await res.json()).held.map((i) => i.serial);
+  assert.deepEqual(held, ["RAD-0008"]);
+  assert.deepEqual(page.errors, []);
 });
