@@ -853,10 +853,19 @@ struct Api::Impl {
   }
 
   HttpResponse LedgerStatus() {
-    return Json(200, json{{"events", ledger.size()},
-                          {"root", core::HexEncode(core::ByteSpan(ledger.root()))},
-                          {"origin", ledger.meta().origin},
-                          {"public_key", ledger.verifier().VerifierKey()}});
+    json j{{"events", ledger.size()},
+           {"root", core::HexEncode(core::ByteSpan(ledger.root()))},
+           {"origin", ledger.meta().origin},
+           {"public_key", ledger.verifier().VerifierKey()}};
+    // The checkpoints kept in the history (signed on request and every few thousand events):
+    // what an auditor compares a copy against.
+    auto history = store.CheckpointHistory();
+    if (!history) return FromStatus(history.error());
+    j["checkpoints_kept"] = history->size();
+    if (!history->empty()) {
+      j["last_checkpoint"] = json{{"size", history->back().size}, {"note", history->back().note}};
+    }
+    return Json(200, j);
   }
 
   // Recomputes everything the ledger holds (ledger::VerifyStore: every hash, the chain, the Merkle

@@ -1016,11 +1016,17 @@ TEST_F(ApiTest, AnApiTokenActsAsItsPersonWithTheirRolesAndSitesUntilRevoked) {
 
 TEST_F(ApiTest, AnAuditorGetsASignedCheckpointAndProofsThatVerify) {
   HttpClient auditor = As("6001");
+  const uint64_t kept = Body(auditor.Get("/api/v1/ledger/status"))["checkpoints_kept"];
   const HttpResult cp = auditor.Get("/api/v1/ledger/checkpoint");
   ASSERT_EQ(cp.status, 200) << cp.body;
   const uint64_t size = f_.ledger().size();
   EXPECT_THAT(cp.body, ::testing::HasSubstr("\n" + std::to_string(size) + "\n"));
   EXPECT_THAT(cp.body, ::testing::HasSubstr("\n\u2014 "));  // the signature line of a signed note
+  // The status names it as the last checkpoint kept.
+  const json status = Body(auditor.Get("/api/v1/ledger/status"));
+  EXPECT_EQ(status["checkpoints_kept"], kept + 1);
+  EXPECT_EQ(status["last_checkpoint"]["size"], size);
+  EXPECT_EQ(status["last_checkpoint"]["note"], cp.body);
 
   auto hash = [](const json& j) { return *ledger::HashFromHex(j.get<std::string>()); };
   const HttpResult p = auditor.Get("/api/v1/ledger/proof?index=3&size=" + std::to_string(size));

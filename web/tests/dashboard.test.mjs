@@ -326,6 +326,12 @@ test("each main screen has no serious accessibility violations and is photograph
       await page.click("#sign");
       await page.waitForSelector("#signed");
       assert.match(await page.textContent("#signed"), /Signed checkpoint of [\d,]+ events/);
+      // The one just signed is now the last kept.
+      const signedSize = (await page.textContent("#signed")).match(/of ([\d,]+) events/)[1];
+      await page.waitForFunction(
+        (size) => (document.querySelector("#ledger-last-checkpoint")?.textContent ?? "").startsWith(`at ${size} events (`),
+        signedSize,
+      );
     }
     assert.equal(await page.getAttribute(`#nav a[data-screen="${name}"]`, "aria-current"), "page");
     assert.deepEqual(await seriousViolations(page), [], `axe on ${name}`);

@@ -21,6 +21,8 @@ interface Status {
   root: string;
   origin: string;
   public_key: string;
+  checkpoints_kept?: number;
+  last_checkpoint?: { size: number; note: string };
 }
 
 export function ledger(root: HTMLElement, ctx: Ctx): View {
@@ -63,6 +65,14 @@ export function ledger(root: HTMLElement, ctx: Ctx): View {
         h("dd", {}, s.origin),
         h("dt", {}, "Public key"),
         h("dd", { class: "mono" }, s.public_key),
+        h("dt", {}, "Last checkpoint kept"),
+        h(
+          "dd",
+          { id: "ledger-last-checkpoint" },
+          s.last_checkpoint
+            ? `at ${s.last_checkpoint.size.toLocaleString("en-GB")} events (${(s.checkpoints_kept ?? 0).toLocaleString("en-GB")} kept)`
+            : "none yet",
+        ),
       );
     } catch (e) {
       mount(facts, h("p", { class: "error" }, errorText(e)));
