@@ -625,17 +625,21 @@ struct Api::Impl {
     return Json(200, j);
   }
 
+  // The one word the API gives an item's state (ItemJson and WriteItem).
+  static std::string_view ItemStateName(const domain::ItemState& i) {
+    if (i.quarantined && !i.custody) return "quarantined";
+    if (i.returning) return "returning";
+    if (i.pending) return "signing_out";
+    if (i.custody) return "out";
+    return "in";
+  }
+
   json ItemJson(const domain::State& s, const domain::ItemState& i, domain::Micros now) const {
     json j{{"serial", i.item.serial},
            {"type", i.item.type},
            {"home", KeyJson(i.item.home)},
            {"quarantined", i.quarantined}};
-    std::string state = "in";
-    if (i.custody) state = "out";
-    if (i.pending) state = "signing_out";
-    if (i.returning) state = "returning";
-    if (i.quarantined && !i.custody) state = "quarantined";
-    j["state"] = state;
+    j["state"] = ItemStateName(i);
     if (const domain::ItemType* t = s.FindType(i.item.type)) {
       j["category"] = domain::CategoryName(t->category);
     }
@@ -713,13 +717,8 @@ struct Api::Impl {
     }
     w.Key("serial");
     w.String(i.item.serial);
-    std::string_view state = "in";
-    if (i.custody) state = "out";
-    if (i.pending) state = "signing_out";
-    if (i.returning) state = "returning";
-    if (i.quarantined && !i.custody) state = "quarantined";
     w.Key("state");
-    w.String(state);
+    w.String(ItemStateName(i));
     w.Key("type");
     w.String(i.item.type);
     w.EndObject();
