@@ -43,11 +43,13 @@ class JsonText {
     out_ += ']';
     first_.pop_back();
   }
-  // The next member's key; its value follows.
+  // The next member's key; its value follows. Keys are the code's own names (plain ASCII, nothing
+  // to escape), so they are copied as they are.
   void Key(std::string_view key) {
     Value();
-    Quoted(key);
-    out_ += ':';
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
     after_key_ = true;
   }
   void String(std::string_view s) {
@@ -78,8 +80,21 @@ class JsonText {
   }
 
   void Quoted(std::string_view s) {
-    for (char c : s) {
-      if (static_cast<unsigned char>(c) >= 0x80) {
+    // Most strings (codes, serials, times, names) need nothing: one pass to see that, one append.
+    size_t i = 0;
+    while (i < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+      ++i;
+    }
+    if (i == s.size()) {
+      out_ += '"';
+      out_ += s;
+      out_ += '"';
+      return;
+    }
+    for (; i < s.size(); ++i) {
+      if (static_cast<unsigned char>(s[i]) >= 0x80) {
         // Not plain ASCII: nlohmann validates and, where it must, replaces. Rare in names.
         out_ += nlohmann::json(std::string(s))
                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -88,7 +103,7 @@ class JsonText {
     }
     out_ += '"';
     size_t plain = 0;  // start of the run of bytes that need no escape
-    for (size_t i = 0; i < s.size(); ++i) {
+    for (i = 0; i < s.size(); ++i) {
       const auto c = static_cast<unsigned char>(s[i]);
       if (c >= 0x20 && c != '"' && c != '\\') continue;
       out_.append(s.data() + plain, i - plain);

@@ -36,17 +36,17 @@ core::Result<std::unique_ptr<Agency>> Agency::Open(ledger::Ledger& ledger,
 }
 
 domain::State Agency::Snapshot() const {
-  std::lock_guard l(mu_);
+  std::shared_lock l(mu_);
   return state_;
 }
 
 void Agency::Read(const std::function<void(const domain::State&)>& f) const {
-  std::lock_guard l(mu_);
+  std::shared_lock l(mu_);
   f(state_);
 }
 
 void Agency::ReadLatest(const std::function<void(const domain::State&)>& f) const {
-  std::lock_guard l(mu_);
+  std::shared_lock l(mu_);
   f(latest_);
 }
 

@@ -27,10 +27,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "core/shared_mutex.h"
 #include "domain/state.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_store.h"
@@ -97,7 +99,8 @@ class Agency {
 
   // A copy of the current (durable) state.
   domain::State Snapshot() const;
-  // Runs f with the durable state under the lock (no copy): what may be shown or acted on.
+  // Runs f with the durable state under the lock, shared with other readers (no copy): what may be
+  // shown or acted on. f must not call Read or ReadLatest again (see core::SharedMutex).
   void Read(const std::function<void(const domain::State&)>& f) const;
   // Runs f with the latest state: the durable one plus every event queued and not yet durable.
   // Only for deciding what to record next (its effects must wait for Await); never show it.
@@ -138,7 +141,9 @@ class Agency {
     std::vector<domain::DomainEvent> events;
   };
   ledger::Ledger& ledger_;
-  mutable std::mutex mu_;         // guards everything below
+  // Guards everything below: shared by readers (Read, ReadLatest, Snapshot), so answers are built
+  // in parallel; taken alone to change the states, and a writer waiting holds back new readers.
+  mutable core::SharedMutex mu_;
   domain::State state_;           // durable events only
   domain::State latest_;          // state_ plus pending_
   std::deque<Pending> pending_;   // submitted, not yet applied to state_, in ledger order
