@@ -746,8 +746,15 @@ struct Api::Impl {
       w.EndArray();
       w.Key("held");
       w.BeginArray();
-      for (const auto& [serial, i] : s.items) {
-        if (i.custody && i.custody->badge == who.badge()) WriteItem(w, s, i, now);
+      // What I hold, in serial order: a walk of every item, only for someone who holds any, and
+      // only until all of them are found.
+      int to_find = s.HeldCount(who.badge());
+      for (auto it = s.items.begin(); to_find > 0 && it != s.items.end(); ++it) {
+        const domain::ItemState& i = it->second;
+        if (i.custody && i.custody->badge == who.badge()) {
+          WriteItem(w, s, i, now);
+          --to_find;
+        }
       }
       w.EndArray();
       w.Key("site");
