@@ -268,6 +268,8 @@ int RunServe(const ServeArgs& args) {
   server_options.address = address;
   server_options.port = static_cast<uint16_t>(config.server.port);
   server_options.threads = static_cast<int>(config.server.threads);
+  server_options.blocking_threads = static_cast<int>(config.server.blocking_threads);
+  server_options.may_block = &api::Api::MayBlock;
   server_options.header_limit = static_cast<size_t>(config.limits.header_bytes);
   server_options.body_limit = static_cast<size_t>(config.limits.body_bytes);
   server_options.request_timeout = Ms(config.limits.request_timeout_ms);

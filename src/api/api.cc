@@ -358,4 +358,10 @@ Api::~Api() = default;
 
 HttpResponse Api::Handle(const HttpRequest& request) { return impl_->Handle(request); }
 
+bool Api::MayBlock(const HttpRequest& request) {
+  if (request.method != "GET" && request.method != "HEAD") return true;
+  return request.path == "/api/v1/audit" || request.path == "/api/v1/stats" ||
+         request.path == "/api/v1/ledger/checkpoint";
+}
+
 }  // namespace custodian::api

@@ -76,6 +76,10 @@ class Api {
   ~Api();
 
   HttpResponse Handle(const HttpRequest& request);
+  // Whether answering the request may keep its thread waiting (HttpServer's may_block): every
+  // method but GET and HEAD (PIN and password checks, ledger commits), and the reads that go to
+  // the ledger's store or write it: audit search, stats, a new checkpoint.
+  static bool MayBlock(const HttpRequest& request);
 
   struct Impl;  // public only so that api.cc's event stream can name it
 

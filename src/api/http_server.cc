@@ -23,12 +23,14 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
-// An event stream waiting for news, on its connection's strand.
+using Executor = asio::io_context::executor_type;
+
+// An event stream waiting for news, on its connection's event loop.
 struct Waiter {
-  explicit Waiter(asio::strand<asio::io_context::executor_type> s) : strand(s), timer(s) {}
-  asio::strand<asio::io_context::executor_type> strand;
+  explicit Waiter(Executor e) : executor(e), timer(e) {}
+  Executor executor;
   asio::steady_timer timer;
-  bool notified = false;  // on the strand
+  bool notified = false;  // on the loop's thread
 };
 
 std::string ErrorBody(std::string_view code, std::string_view message) {
@@ -112,9 +114,16 @@ core::Result<HttpRequest> ParseRequest(std::string_view bytes, const ServerOptio
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   ServerOptions options;
   Handler handler;
-  asio::io_context ioc;
+  // One event loop per I/O thread; a connection lives on one loop for its whole life, so its
+  // handlers never hop threads and need no strand. The acceptor is on the first loop.
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::optional<tcp::acceptor> acceptor;
+  size_t next_loop = 0;  // on the acceptor's loop
+  // Handlers that may block (options.may_block) run here, so a PIN check or a commit never stalls
+  // a loop's other connections. Declared after the loops: destroyed, with what it still holds,
+  // before them.
+  std::optional<asio::thread_pool> pool;
   std::optional<ssl::context> tls;  // set: HTTPS only
-  tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   std::atomic<int> in_flight{0};
@@ -126,7 +135,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   void WakeAll() {
     std::lock_guard l(mu);
     for (const auto& w : waiters) {
-      asio::post(w->strand, [w] {
+      asio::post(w->executor, [w] {
         w->notified = true;
         w->timer.cancel();
       });
@@ -136,17 +145,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::awaitable<void> Accept() {
     for (;;) {
       beast::error_code ec;
-      tcp::socket socket =
-          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      // The loops take new connections in turn.
+      asio::io_context& loop = *loops[next_loop++ % loops.size()];
+      tcp::socket socket(loop);
+      co_await acceptor->async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (stopping || ec == asio::error::operation_aborted) co_return;
         continue;  // e.g. too many open files: keep serving the others
       }
-      auto strand = asio::make_strand(ioc);
+      const Executor executor = loop.get_executor();
       if (tls) {
-        asio::co_spawn(strand, TlsConnection(std::move(socket), strand), asio::detached);
+        asio::co_spawn(executor, TlsConnection(std::move(socket), executor), asio::detached);
       } else {
-        asio::co_spawn(strand, Connection(beast::tcp_stream(std::move(socket)), strand),
+        asio::co_spawn(executor, Connection(beast::tcp_stream(std::move(socket)), executor),
                        asio::detached);
       }
     }
@@ -188,15 +199,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   // TLS: the handshake within the request timeout, then the same exchange as plain HTTP, then
   // close_notify.
-  asio::awaitable<void> TlsConnection(tcp::socket socket,
-                                      asio::strand<asio::io_context::executor_type> strand) {
+  asio::awaitable<void> TlsConnection(tcp::socket socket, Executor executor) {
     TlsStream stream(beast::tcp_stream(std::move(socket)), *tls);
     beast::get_lowest_layer(stream).expires_after(options.request_timeout);
     beast::error_code ec;
     co_await stream.async_handshake(ssl::stream_base::server,
                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;  // not TLS, or too slow: nothing to answer
-    co_await Connection(std::move(stream), strand);
+    co_await Connection(std::move(stream), executor);
   }
 
   static void Shutdown(beast::tcp_stream& stream) {
@@ -209,8 +219,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
   }
 
+  // The handler's answer; a handler that throws gets a 500 with what it said.
+  HttpResponse Call(const HttpRequest& in) {
+    try {
+      return handler(in);
+    } catch (const std::exception& e) {
+      return Plain(500, "internal", std::string("internal error: ") + e.what());
+    }
+  }
+
+  bool MayBlock(const HttpRequest& in) const {
+    if (options.may_block) return options.may_block(in);
+    return in.method != "GET" && in.method != "HEAD";
+  }
+
   template <typename S>
-  asio::awaitable<void> Connection(S stream, asio::strand<asio::io_context::executor_type> strand) {
+  asio::awaitable<void> Connection(S stream, Executor executor) {
     beast::flat_buffer buffer;
     // The peer's address, once per connection rather than a getpeername call per request.
     const std::string peer = PeerOf(beast::get_lowest_layer(stream).socket());
@@ -265,17 +289,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
               ParseTarget(std::string_view(req.target().data(), req.target().size()), in);
           !t.ok()) {
         out = Plain(400, "bad_request", t.message());
+      } else if (pool && MayBlock(in)) {
+        // On the blocking pool; this connection waits, the loop's others go on.
+        out = co_await asio::co_spawn(
+            pool->get_executor(),
+            [this, &in]() -> asio::awaitable<HttpResponse> { co_return Call(in); },
+            asio::use_awaitable);
       } else {
-        try {
-          out = handler(in);
-        } catch (const std::exception& e) {
-          out = Plain(500, "internal", std::string("internal error: ") + e.what());
-        }
+        out = Call(in);
       }
       ++served;
       if (out.stream) {
         --in_flight;
-        const uint64_t sent = co_await Stream(stream, strand, req.version(), out);
+        const uint64_t sent = co_await Stream(stream, executor, req.version(), out);
         Record(in.method, PathOf(TargetOf(req)), out.status, sent, start, in.peer);
         break;
       }
@@ -301,8 +327,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   // Serves an event stream until it ends; the bytes of events (and heartbeats) sent.
   template <typename S>
-  asio::awaitable<uint64_t> Stream(S& stream, asio::strand<asio::io_context::executor_type> strand,
-                                   unsigned version, HttpResponse& out) {
+  asio::awaitable<uint64_t> Stream(S& stream, Executor executor, unsigned version,
+                                   HttpResponse& out) {
     uint64_t sent = 0;
     http::response<http::empty_body> res{static_cast<http::status>(out.status), version};
     Decorate(res, out);
@@ -312,7 +338,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     beast::get_lowest_layer(stream).expires_after(options.request_timeout);
     co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return sent;
-    auto waiter = std::make_shared<Waiter>(strand);
+    auto waiter = std::make_shared<Waiter>(executor);
     {
       std::lock_guard l(mu);
       waiters.insert(waiter);
@@ -349,19 +375,21 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   void StopNow() {
     std::call_once(stop_once, [this] {
       stopping = true;
-      asio::post(ioc, [this] {
+      asio::post(acceptor->get_executor(), [this] {
         beast::error_code ignored;
-        acceptor.close(ignored);
+        acceptor->close(ignored);
       });
       WakeAll();
       const auto deadline = std::chrono::steady_clock::now() + options.grace;
       while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
-      ioc.stop();
+      for (const auto& loop : loops) loop->stop();
+      if (pool) pool->stop();
       for (std::thread& t : threads) {
         if (t.joinable()) t.join();
       }
+      if (pool) pool->join();
     });
   }
 };
@@ -391,19 +419,34 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions option
                                         ec.message());
     }
   }
+  const int n = impl->options.threads > 0
+                    ? impl->options.threads
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) {
+    // Each loop is run by one thread only (the hint lets Asio skip some of its locking).
+    impl->loops.push_back(std::make_unique<asio::io_context>(1));
+  }
+  impl->acceptor.emplace(*impl->loops.front());
+  tcp::acceptor& acceptor = *impl->acceptor;
   const tcp::endpoint endpoint{address, impl->options.port};
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(endpoint, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return core::UnavailableError("cannot listen on " + impl->options.address + ":" +
                                   std::to_string(impl->options.port) + ": " + ec.message());
   }
-  asio::co_spawn(impl->ioc, impl->Accept(), asio::detached);
-  const int n = std::max(1, impl->options.threads);
-  for (int i = 0; i < n; ++i) {
-    impl->threads.emplace_back([raw = impl.get()] { raw->ioc.run(); });
+  if (impl->options.blocking_threads > 0) {
+    impl->pool.emplace(static_cast<size_t>(impl->options.blocking_threads));
+  }
+  asio::co_spawn(*impl->loops.front(), impl->Accept(), asio::detached);
+  for (const auto& loop : impl->loops) {
+    // A loop with no connection yet must not return at once: it waits for work until stopped.
+    impl->threads.emplace_back([raw = loop.get()] {
+      auto guard = asio::make_work_guard(*raw);
+      raw->run();
+    });
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -413,7 +456,7 @@ HttpServer::~HttpServer() { Stop(); }
 
 uint16_t HttpServer::port() const {
   beast::error_code ec;
-  const auto e = impl_->acceptor.local_endpoint(ec);
+  const auto e = impl_->acceptor->local_endpoint(ec);
   return ec ? impl_->options.port : e.port();
 }
 void HttpServer::Notify() { impl_->WakeAll(); }

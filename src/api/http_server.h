@@ -1,5 +1,10 @@
 // HttpServer: the HTTP/1.1 transport of `custodian serve` — Boost.Beast over Asio, C++20
-// coroutines, one strand per connection on a small thread pool. It knows nothing of the API: each
+// coroutines. Connections are spread over a few event loops, one thread each (by default one per
+// core); a connection stays on its loop, so answering it never hops threads. Handlers that may
+// block — by default every request but GET and HEAD: PIN checks (~0.1 s of Argon2id), ledger
+// commits (an fsync) — run on a separate pool of blocking threads, so they never stall a loop's
+// other connections, and as many commits as that pool has threads can share one fsync. It knows
+// nothing of the API: each
 // complete request becomes an HttpRequest handed to the Handler, whose HttpResponse goes back
 // (keep-alive when the client asks for it). A response with a stream is served as
 // text/event-stream until the stream ends, the client leaves or the server stops.
@@ -21,7 +26,8 @@
 // then closes everything. The destructor stops.
 //
 // Thread-safety: Notify() and Stop() may be called from any thread, the Handler is called from the
-// pool's threads concurrently and must be thread-safe; so must on_request.
+// loops' and the blocking pool's threads concurrently and must be thread-safe; so must on_request
+// and may_block.
 #pragma once
 
 #include <chrono>
@@ -50,7 +56,11 @@ struct AccessRecord {
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: a free port (see HttpServer::port())
-  int threads = 4;    // handlers may block (a PIN check, an fsync): more threads than cores
+  int threads = 0;    // event loops, one thread each; 0: one per core
+  // Threads for the handlers that may block; 0: none, every handler runs on the loops.
+  int blocking_threads = 16;
+  // Which requests may block (run on the blocking pool). Unset: every method but GET and HEAD.
+  std::function<bool(const HttpRequest&)> may_block;
   size_t header_limit = 8 * 1024;
   size_t body_limit = 64 * 1024;
   std::chrono::milliseconds request_timeout{10'000};
@@ -59,7 +69,7 @@ struct ServerOptions {
   // Set both (PEM): HTTPS only — TLS 1.2 or later — on this listener.
   std::string tls_certificate_pem;
   std::string tls_key_pem;
-  // Called after every answer (from the pool's threads, concurrently).
+  // Called after every answer (from the loops' threads, concurrently).
   std::function<void(const AccessRecord&)> on_request;
 };
 

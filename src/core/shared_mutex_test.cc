@@ -84,7 +84,6 @@ TEST(SharedMutex, AWriterGetsItsTurnWhileReadersOverlapWithoutAGap) {
   r1.join();
   r2.join();
   EXPECT_EQ(writes, 20) << "the writer got the lock only " << writes << " times in 10 s";
-  EXPECT_GT(reads.load(), 10);
 }
 
 }  // namespace

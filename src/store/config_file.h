@@ -7,7 +7,8 @@
 // given by --data or CUSTODIAN_SERVER_DATA_DIR). Every key, its type, range and default is in
 // Keys() below and documented in docs/custodian.example.toml (a test checks the two agree):
 //
-//   [server]   data_dir, web_dir, listen, port, threads, heartbeat_ms, shutdown_grace_ms
+//   [server]   data_dir, web_dir, listen, port, threads, blocking_threads, heartbeat_ms,
+//              shutdown_grace_ms
 //   [tls]      enabled
 //   [lockers]  simulate, banks_file, poll_ms, auto_officer, control_port, auto_pause_ms
 //   [sessions] terminal_idle_s, staff_idle_s, max_age_s, max_sessions
@@ -51,7 +52,8 @@ struct ServeConfig {
     std::string web_dir;   // "": the pages built with this binary (web/dist of its source tree)
     std::string listen = "127.0.0.1";
     int64_t port = 8080;  // 0: a free port
-    int64_t threads = 4;
+    int64_t threads = 0;  // event loops; 0: one per core
+    int64_t blocking_threads = 16;
     int64_t heartbeat_ms = 15'000;
     int64_t shutdown_grace_ms = 5'000;
     bool operator==(const Server&) const = default;

@@ -203,7 +203,8 @@ TEST_F(ConfigFileTest, RefusesGarbageInTheFileNamingTheFileLineKeyAndProblem) {
                                              "pair: cannot redefine existing integer 'port'"},
       {"[server]\nprot = 8080\n",
        f + ":2:1: [server] prot: unknown key; did you mean port? The keys of [server] are "
-           "data_dir, web_dir, listen, port, threads, heartbeat_ms, shutdown_grace_ms"},
+           "data_dir, web_dir, listen, port, threads, blocking_threads, heartbeat_ms, "
+           "shutdown_grace_ms"},
       {"[limits]\nrequest_timeout = 5000\n",
        f + ":2:1: [limits] request_timeout: unknown key; did you mean request_timeout_ms? The keys "
            "of [limits] are header_bytes, body_bytes, request_timeout_ms, "
@@ -229,7 +230,7 @@ TEST_F(ConfigFileTest, RefusesGarbageInTheFileNamingTheFileLineKeyAndProblem) {
       {"[server]\nport = -1\n",
        f + ":2:8: [server] port: must be a whole number from 0 to 65535, not -1"},
       {"[server]\nthreads = 2.5\n",
-       f + ":2:11: [server] threads: must be a whole number from 1 to 256, not a decimal number "
+       f + ":2:11: [server] threads: must be a whole number from 0 to 256, not a decimal number "
            "(2.5)"},
       {"[lockers]\npoll_ms = 5\n",
        f + ":2:11: [lockers] poll_ms: must be a whole number from 20 to 10000, not 5"},
@@ -251,7 +252,7 @@ TEST_F(ConfigFileTest, RefusesGarbageInTheFileNamingTheFileLineKeyAndProblem) {
        f + ":2:14: [lockers] banks_file: must not contain control characters"},
       {"[server.extra]\nx = 1\n", f + ":1:9: [server] extra: unknown key; the keys of [server] are "
                                       "data_dir, web_dir, listen, port, "
-                                      "threads, heartbeat_ms, shutdown_grace_ms"},
+                                      "threads, blocking_threads, heartbeat_ms, shutdown_grace_ms"},
       {"[[log]]\nlevel = \"info\"\n",
        f + ":1:1: [log] must be a section (a line [log] followed by its keys), not an array"},
       {"[sessions]\nmax_age_s = 1\n[limits]\nbody_bytes = 1\nheader_bytes = 1\n",
@@ -293,6 +294,7 @@ TEST_F(ConfigFileTest, RefusesBadEnvironmentValuesNamingTheVariable) {
             "CUSTODIAN_SERVER_PORT? The settings of [server] are CUSTODIAN_SERVER_DATA_DIR, "
             "CUSTODIAN_SERVER_WEB_DIR, "
             "CUSTODIAN_SERVER_LISTEN, CUSTODIAN_SERVER_PORT, CUSTODIAN_SERVER_THREADS, "
+            "CUSTODIAN_SERVER_BLOCKING_THREADS, "
             "CUSTODIAN_SERVER_HEARTBEAT_MS, CUSTODIAN_SERVER_SHUTDOWN_GRACE_MS");
   EXPECT_EQ(EnvError({{"CUSTODIAN_TLS_COLOUR", "blue"}}),
             "CUSTODIAN_TLS_COLOUR: not a setting of custodian serve; the settings of [tls] are "

@@ -1,9 +1,12 @@
 // api::HttpServer's access records (ServerOptions::on_request) over real HTTP on loopback, with a
 // stand-in handler: one record per answer — plain, refused by the transport, failed in the
-// handler, an event stream at its end — with the path but never the query string.
+// handler, an event stream at its end — with the path but never the query string; and its event
+// loops with the blocking pool: a read is not held up by a handler that waits.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -116,6 +119,80 @@ TEST_F(HttpServerTest, RecordsAnEventStreamWhenItEndsWithTheBytesSent) {
   EXPECT_EQ(records[0].path, "/events");
   EXPECT_EQ(records[0].status, 200);
   EXPECT_EQ(records[0].bytes, 2 * std::string("event: tick\ndata: {}\n\n").size());
+}
+
+}  // namespace
+}  // namespace custodian
+
+namespace custodian {
+namespace {
+
+// A handler that may block (a POST: a PIN check, a ledger commit) runs on the blocking pool, so a
+// read on the same, single event loop is answered while it waits.
+TEST(HttpServerLoops, AReadIsAnsweredWhileABlockingHandlerWaitsOnTheOnlyLoop) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> slow_entered{false}, slow_done{false};
+  api::ServerOptions options;
+  options.threads = 1;
+  options.blocking_threads = 2;
+  auto s = api::HttpServer::Start(options, [&](const api::HttpRequest& r) {
+    api::HttpResponse out;
+    if (r.method == "POST") {
+      slow_entered = true;
+      released.wait_for(std::chrono::seconds(10));
+      slow_done = true;
+    }
+    out.body = R"({"ok":true})";
+    return out;
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  std::unique_ptr<api::HttpServer> server = std::move(*s);
+
+  int slow_status = 0;
+  std::thread slow([&] { slow_status = HttpClient(server->port()).Post("/slow", "{}").status; });
+  for (int i = 0; i < 1000 && !slow_entered; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(slow_entered);
+  const auto fast = HttpClient(server->port()).Get("/fast");
+  EXPECT_EQ(fast.status, 200);
+  EXPECT_FALSE(slow_done) << "the read waited for the blocking handler to finish";
+  release.set_value();
+  slow.join();
+  EXPECT_EQ(slow_status, 200);
+  EXPECT_TRUE(slow_done);
+}
+
+// Without a blocking pool every handler runs on its loop: the same read then waits (this is what
+// the pool is for, and shows the test above can fail).
+TEST(HttpServerLoops, WithoutABlockingPoolTheReadWaitsForTheBlockingHandler) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> slow_entered{false}, slow_done{false};
+  api::ServerOptions options;
+  options.threads = 1;
+  options.blocking_threads = 0;
+  auto s = api::HttpServer::Start(options, [&](const api::HttpRequest& r) {
+    api::HttpResponse out;
+    if (r.method == "POST") {
+      slow_entered = true;
+      released.wait_for(std::chrono::milliseconds(300));
+      slow_done = true;
+    }
+    out.body = R"({"ok":true})";
+    return out;
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  std::unique_ptr<api::HttpServer> server = std::move(*s);
+  std::thread slow([&] { HttpClient(server->port()).Post("/slow", "{}"); });
+  for (int i = 0; i < 1000 && !slow_entered; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(slow_entered);
+  EXPECT_EQ(HttpClient(server->port()).Get("/fast").status, 200);
+  EXPECT_TRUE(slow_done);
+  slow.join();
 }
 
 }  // namespace
