@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -132,9 +133,9 @@ int RunServe(const ServeArgs& args) {
 
   // From here on, everything goes to the log (config.log; ranges checked by the loader).
   core::SystemClock log_clock;
-  core::StreamLog log(std::cerr, log_clock,
-                      core::ParseLogLevel(config.log.level).value_or(core::LogLevel::kInfo),
-                      core::ParseLogFormat(config.log.format).value_or(core::LogFormat::kJson));
+  core::FdLog log(STDERR_FILENO, log_clock,
+                  core::ParseLogLevel(config.log.level).value_or(core::LogLevel::kInfo),
+                  core::ParseLogFormat(config.log.format).value_or(core::LogFormat::kJson));
   auto fail = [&log](const core::Status& s) {
     log.Error("cannot start", {{"error", s.ToString()}});
     return ExitCode(s);

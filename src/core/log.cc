@@ -1,6 +1,9 @@
 #include "core/log.h"
 
+#include <unistd.h>
 #include <cmath>
+
+#include <cerrno>
 #include <cstdio>
 
 #include "core/utf8.h"
@@ -181,6 +184,23 @@ void StreamLog::Write(LogLevel level, std::string_view msg, std::span<const LogF
   std::lock_guard l(mu_);
   out_.write(line.data(), static_cast<std::streamsize>(line.size()));
   out_.flush();
+}
+
+void FdLog::Write(LogLevel level, std::string_view msg, std::span<const LogField> fields) {
+  if (!Enabled(level)) return;
+  std::string line = FormatLogLine(format_, clock_.NowMicros(), level, msg, fields);
+  line.push_back('\n');
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // nowhere to report that the log cannot be written
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
 }
 
 }  // namespace custodian::core

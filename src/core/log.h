@@ -110,4 +110,25 @@ class StreamLog final : public Log {
   std::mutex mu_;
 };
 
+// Writes entries of `min_level` and above to a file descriptor (the server's standard error), one
+// line each with a single write(2) and no lock in the process: Linux keeps concurrent writes to a
+// regular file whole and in order (the file position is locked per write), and a write of at most
+// PIPE_BUF (4096) bytes to a pipe is atomic. So threads answering requests do not queue behind each
+// other's log writes, as they do on StreamLog's mutex (~0.8 futex calls per request under load).
+// A line longer than 4096 bytes written to a pipe may interleave with another thread's.
+class FdLog final : public Log {
+ public:
+  FdLog(int fd, const Clock& clock, LogLevel min_level, LogFormat format)
+      : fd_(fd), clock_(clock), min_level_(min_level), format_(format) {}
+
+  bool Enabled(LogLevel level) const override { return level >= min_level_; }
+  void Write(LogLevel level, std::string_view msg, std::span<const LogField> fields) override;
+
+ private:
+  const int fd_;
+  const Clock& clock_;
+  const LogLevel min_level_;
+  const LogFormat format_;
+};
+
 }  // namespace custodian::core

@@ -3,6 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -126,6 +132,42 @@ TEST(LogTest, LinesWrittenFromManyThreadsStayWhole) {
   const auto lines = Lines(out.str());
   ASSERT_EQ(lines.size(), 800u);
   for (const auto& l : lines) EXPECT_EQ(json::parse(l)["msg"], "tick");
+}
+
+// FdLog, as the server uses it: standard error redirected to a file (opened as a shell's 2> does,
+// without O_APPEND), many threads writing at once with no lock of ours. Every line arrives whole.
+TEST(LogTest, FdLogLinesFromManyThreadsStayWholeInAFile) {
+  FixedClock clock;
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("fdlog_test." + std::to_string(::getpid())))
+          .string();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  {
+    FdLog log(fd, clock, LogLevel::kInfo, LogFormat::kJson);
+    log.Debug("below the level");
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&log, t] {
+        const std::string pad(100 + 37 * t, 'x');  // lines of different lengths
+        for (int i = 0; i < 500; ++i) log.Info("tick", {{"thread", t}, {"i", i}, {"pad", pad}});
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  ::close(fd);
+  std::ifstream in(path);
+  std::vector<int> next(8, 0);
+  size_t lines = 0;
+  for (std::string l; std::getline(in, l); ++lines) {
+    const json j = json::parse(l, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "a broken line: " << l.substr(0, 80);
+    const int t = j["thread"];
+    EXPECT_EQ(j["i"], next[static_cast<size_t>(t)]) << "thread " << t << "'s lines out of order";
+    ++next[static_cast<size_t>(t)];
+  }
+  std::remove(path.c_str());
+  EXPECT_EQ(lines, 4000u);
 }
 
 }  // namespace
