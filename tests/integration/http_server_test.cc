@@ -127,72 +127,78 @@ TEST_F(HttpServerTest, RecordsAnEventStreamWhenItEndsWithTheBytesSent) {
 namespace custodian {
 namespace {
 
+// One event loop; a POST's handler blocks until the test releases it (or `hold` passes), a GET
+// answers at once. A POST posted from a thread of its own, once its handler has begun.
+class OneLoop {
+ public:
+  OneLoop(int blocking_threads, std::chrono::milliseconds hold) {
+    api::ServerOptions options;
+    options.threads = 1;
+    options.blocking_threads = blocking_threads;
+    auto s = api::HttpServer::Start(options, [this, hold](const api::HttpRequest& r) {
+      api::HttpResponse out;
+      if (r.method == "POST") {
+        slow_entered = true;
+        released_.wait_for(hold);
+        slow_done = true;
+      }
+      out.body = R"({"ok":true})";
+      return out;
+    });
+    EXPECT_TRUE(s) << s.error().ToString();
+    if (s) server_ = std::move(*s);
+  }
+  ~OneLoop() {
+    Release();
+    if (slow_.joinable()) slow_.join();
+  }
+  // Starts the blocking POST and waits until its handler runs; false if it never did.
+  bool StartSlowPost() {
+    slow_ = std::thread(
+        [this] { slow_status = HttpClient(server_->port()).Post("/slow", "{}").status; });
+    for (int i = 0; i < 1000 && !slow_entered; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return slow_entered;
+  }
+  int Get() { return HttpClient(server_->port()).Get("/fast").status; }
+  void Release() {
+    if (!released_set_) release_.set_value();
+    released_set_ = true;
+  }
+  void JoinSlowPost() { slow_.join(); }
+
+  std::atomic<bool> slow_entered{false}, slow_done{false};
+  std::atomic<int> slow_status{0};
+
+ private:
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  bool released_set_ = false;
+  std::unique_ptr<api::HttpServer> server_;
+  std::thread slow_;
+};
+
 // A handler that may block (a POST: a PIN check, a ledger commit) runs on the blocking pool, so a
 // read on the same, single event loop is answered while it waits.
 TEST(HttpServerLoops, AReadIsAnsweredWhileABlockingHandlerWaitsOnTheOnlyLoop) {
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::atomic<bool> slow_entered{false}, slow_done{false};
-  api::ServerOptions options;
-  options.threads = 1;
-  options.blocking_threads = 2;
-  auto s = api::HttpServer::Start(options, [&](const api::HttpRequest& r) {
-    api::HttpResponse out;
-    if (r.method == "POST") {
-      slow_entered = true;
-      released.wait_for(std::chrono::seconds(10));
-      slow_done = true;
-    }
-    out.body = R"({"ok":true})";
-    return out;
-  });
-  ASSERT_TRUE(s) << s.error().ToString();
-  std::unique_ptr<api::HttpServer> server = std::move(*s);
-
-  int slow_status = 0;
-  std::thread slow([&] { slow_status = HttpClient(server->port()).Post("/slow", "{}").status; });
-  for (int i = 0; i < 1000 && !slow_entered; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(slow_entered);
-  const auto fast = HttpClient(server->port()).Get("/fast");
-  EXPECT_EQ(fast.status, 200);
-  EXPECT_FALSE(slow_done) << "the read waited for the blocking handler to finish";
-  release.set_value();
-  slow.join();
-  EXPECT_EQ(slow_status, 200);
-  EXPECT_TRUE(slow_done);
+  OneLoop loop(/*blocking_threads=*/2, std::chrono::seconds(10));
+  ASSERT_TRUE(loop.StartSlowPost());
+  EXPECT_EQ(loop.Get(), 200);
+  EXPECT_FALSE(loop.slow_done) << "the read waited for the blocking handler to finish";
+  loop.Release();
+  loop.JoinSlowPost();
+  EXPECT_EQ(loop.slow_status, 200);
+  EXPECT_TRUE(loop.slow_done);
 }
 
 // Without a blocking pool every handler runs on its loop: the same read then waits (this is what
 // the pool is for, and shows the test above can fail).
 TEST(HttpServerLoops, WithoutABlockingPoolTheReadWaitsForTheBlockingHandler) {
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::atomic<bool> slow_entered{false}, slow_done{false};
-  api::ServerOptions options;
-  options.threads = 1;
-  options.blocking_threads = 0;
-  auto s = api::HttpServer::Start(options, [&](const api::HttpRequest& r) {
-    api::HttpResponse out;
-    if (r.method == "POST") {
-      slow_entered = true;
-      released.wait_for(std::chrono::milliseconds(300));
-      slow_done = true;
-    }
-    out.body = R"({"ok":true})";
-    return out;
-  });
-  ASSERT_TRUE(s) << s.error().ToString();
-  std::unique_ptr<api::HttpServer> server = std::move(*s);
-  std::thread slow([&] { HttpClient(server->port()).Post("/slow", "{}"); });
-  for (int i = 0; i < 1000 && !slow_entered; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(slow_entered);
-  EXPECT_EQ(HttpClient(server->port()).Get("/fast").status, 200);
-  EXPECT_TRUE(slow_done);
-  slow.join();
+  OneLoop loop(/*blocking_threads=*/0, std::chrono::milliseconds(300));
+  ASSERT_TRUE(loop.StartSlowPost());
+  EXPECT_EQ(loop.Get(), 200);
+  EXPECT_TRUE(loop.slow_done);
 }
 
 }  // namespace
