@@ -657,12 +657,13 @@ struct Api::Impl {
   }
 
   // ItemJson, written straight as text (with `extra`, "reasons" or "requirements", when set):
-  // the same bytes, without a tree of nodes. Keys in nlohmann's (sorted) order.
+  // the same bytes, without a tree of nodes. Keys in nlohmann's (sorted) order. t: the item's
+  // type, s.FindType(i.item.type), which the caller has at hand.
   void WriteItem(JsonText& w, const domain::State& s, const domain::ItemState& i,
-                 domain::Micros now, std::string_view extra = {},
+                 const domain::ItemType* t, domain::Micros now, std::string_view extra = {},
                  const std::vector<domain::Reason>* reasons = nullptr) const {
     w.BeginObject();
-    if (const domain::ItemType* t = s.FindType(i.item.type)) {
+    if (t != nullptr) {
       w.Key("category");
       w.String(domain::CategoryName(t->category));
     }
@@ -734,14 +735,12 @@ struct Api::Impl {
       const domain::Site* site = s.FindSite(who.site());
       const domain::TimeZone* zone = site != nullptr ? zones(site->timezone) : nullptr;
       const policy::Availability a = policy::ListAvailable(s, who.badge(), who.site(), zone, now);
-      out.body.reserve(1024 + 640 * (a.allowed.size() + a.withheld.size()));
-      JsonText w(out.body);
+      JsonText w(1024 + 320 * (a.allowed.size() + a.withheld.size()));  // grows if need be
       w.BeginObject();
       w.Key("allowed");
       w.BeginArray();
       for (const auto& offer : a.allowed) {
-        WriteItem(w, s, *s.FindItem(offer.serial), now, "requirements",
-                  &offer.decision.requirements);
+        WriteItem(w, s, *offer.item, offer.type, now, "requirements", &offer.decision.requirements);
       }
       w.EndArray();
       w.Key("held");
@@ -752,7 +751,7 @@ struct Api::Impl {
       for (auto it = s.items.begin(); to_find > 0 && it != s.items.end(); ++it) {
         const domain::ItemState& i = it->second;
         if (i.custody && i.custody->badge == who.badge()) {
-          WriteItem(w, s, i, now);
+          WriteItem(w, s, i, s.FindType(i.item.type), now);
           --to_find;
         }
       }
@@ -762,10 +761,11 @@ struct Api::Impl {
       w.Key("withheld");
       w.BeginArray();
       for (const auto& offer : a.withheld) {
-        WriteItem(w, s, *s.FindItem(offer.serial), now, "reasons", &offer.decision.reasons);
+        WriteItem(w, s, *offer.item, offer.type, now, "reasons", &offer.decision.reasons);
       }
       w.EndArray();
       w.EndObject();
+      out.body = w.Take();
     });
     return out;
   }

@@ -6,7 +6,9 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 namespace custodian::api {
@@ -17,10 +19,9 @@ using nlohmann::json;
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string Written(const std::string& s) {
-  std::string out;
-  JsonText w(out);
+  JsonText w(4);  // less room than most cases need: they grow it
   w.String(s);
-  return out;
+  return w.Take();
 }
 
 TEST(JsonText, EscapesAsNlohmannDoes) {
@@ -33,8 +34,7 @@ TEST(JsonText, EscapesAsNlohmannDoes) {
 }
 
 TEST(JsonText, NestedValuesAreNlohmannsCompactText) {
-  std::string out;
-  JsonText w(out);
+  JsonText w(1);
   w.BeginObject();
   w.Key("a");
   w.BeginArray();
@@ -57,7 +57,28 @@ TEST(JsonText, NestedValuesAreNlohmannsCompactText) {
   const json expected{{"a", json::array({-3, true, json::object(), json::array(), "x\"y"})},
                       {"b", 9007199254740993},
                       {"c", {{"d", false}}}};
-  EXPECT_EQ(out, Dump(expected));
+  EXPECT_EQ(w.Take(), Dump(expected));
+}
+
+TEST(JsonText, TakeEmptiesTheWriterForTheNextText) {
+  JsonText w(2);
+  const std::string key = "a key chosen at run time, longer than the room the writer started with";
+  w.BeginObject();
+  w.Key(key);
+  w.Int(INT64_MIN);
+  w.EndObject();
+  EXPECT_EQ(w.Take(), Dump(json{{key, INT64_MIN}}));
+  w.BeginArray();
+  w.Bool(false);
+  w.EndArray();
+  EXPECT_EQ(w.Take(), "[false]");
+  EXPECT_EQ(w.Take(), "");
+}
+
+TEST(JsonText, RefusesToNestDeeperThanItsLimit) {
+  JsonText w;
+  for (int i = 0; i < 64; ++i) w.BeginArray();
+  EXPECT_THROW(w.BeginArray(), std::length_error);
 }
 
 RC_GTEST_PROP(JsonTextProperty, AnyStringIsWrittenAsNlohmannWritesIt, (const std::string& s)) {

@@ -526,7 +526,7 @@ Availability ListAvailable(const domain::State& state, std::string_view badge,
                        item.signouts_since_service});
       d.requirements.clear();
     } else {
-      out.withheld.push_back(Offer{serial, std::move(d)});
+      out.withheld.push_back(Offer{serial, std::move(d), &item, type});
       d = Decision{};
     }
   }
@@ -536,6 +536,8 @@ Availability ListAvailable(const domain::State& state, std::string_view badge,
     const Ready& r = ready[order[k]];
     Offer& o = out.allowed[k];
     o.serial = r.item->item.serial;
+    o.item = r.item;
+    o.type = r.type;
     o.decision.allow = true;
     if (r.type->two_person) o.decision.requirements.push_back(SecondPerson());
   }

@@ -34,6 +34,10 @@ Decision Decide(const domain::State& state, std::string_view badge, std::string_
 struct Offer {
   std::string serial;
   Decision decision;
+  // The item and its type (nullptr: not defined) in the state decided on: valid while that state
+  // is, so a caller writing the list needs no second look-up per item.
+  const domain::ItemState* item = nullptr;
+  const domain::ItemType* type = nullptr;
 };
 struct Availability {
   std::vector<Offer> allowed;   // best first: by type, then readiness (charge, service age)

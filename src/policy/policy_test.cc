@@ -1067,11 +1067,13 @@ RC_GTEST_PROP(PolicyProperty, ListsAsAllowedExactlyTheItemsDecideAllows, ()) {
     RC_ASSERT(allowed.size() == want_allowed.size());
     RC_ASSERT(withheld.size() == want_withheld.size());
     RC_ASSERT(std::is_sorted(withheld.begin(), withheld.end()));
-    for (const Offer& o : av.allowed) {
-      RC_ASSERT(SameDecision(o.decision, DecideAtHome(a, a.state.items.at(o.serial), settings)));
-    }
-    for (const Offer& o : av.withheld) {
-      RC_ASSERT(SameDecision(o.decision, DecideAtHome(a, a.state.items.at(o.serial), settings)));
+    for (const std::vector<Offer>* offers : {&av.allowed, &av.withheld}) {
+      for (const Offer& o : *offers) {
+        RC_ASSERT(SameDecision(o.decision, DecideAtHome(a, a.state.items.at(o.serial), settings)));
+        // The offer points at the state's own item and its type.
+        RC_ASSERT(o.item == &a.state.items.at(o.serial));
+        RC_ASSERT(o.type == a.state.FindType(o.item->item.type));
+      }
     }
     // Best first: by type, then more charge (unknown last), fewer sign-outs, serial.
     for (size_t k = 1; k < av.allowed.size(); ++k) {
