@@ -10,8 +10,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -615,6 +617,56 @@ TEST(StorageFault, ConcurrentAppendersAllSeeTheFailureAndNoneIsLost) {
     std::cout << "[ summary  ] " << kThreads << " appenders, failing " << ModeName(persistent)
               << " at write op: acknowledged/outcome" << runs.str() << "\n";
   }
+}
+
+// Reads go through their own connection: while a commit waits in its fsync (held by FaultVfs, as
+// on a slow disk), every read answers at once from the last commit, and sees the new one as soon
+// as Commit returns. (With one connection and one mutex, each of these reads waited for the
+// fsync: event streams, proofs and the ledger's status stalled the server's event loops.)
+TEST(StorageFault, ReadsDoNotWaitForACommitInItsFsync) {
+  LedgerFixture f("test-site", FaultOptions());
+  ASSERT_TRUE(f.Open().ok());
+  ASSERT_TRUE(f.AppendSynthetic(kEventsBefore).ok());
+  FaultVfs& vfs = FaultVfs::Instance();
+  vfs.HoldNextSync();
+  core::Status appended = core::InternalError("not yet");
+  std::thread writer([&] { appended = f.AppendSynthetic(1, 1, /*seed=*/7); });
+  ASSERT_TRUE(vfs.WaitForHeldSync(std::chrono::seconds(30))) << "the append made no fsync";
+  // Each read on another thread, so that a read stuck behind the commit fails the test (and the
+  // sync is released) rather than hanging it.
+  struct Seen {
+    uint64_t count = 0;
+    size_t scanned = 0;
+    bool checkpoint = false;
+    bool node_status = false;
+  };
+  auto reads = std::async(std::launch::async, [&] {
+    Seen seen;
+    store::SqliteLedgerStore& s = f.store();
+    if (auto n = s.CountEvents()) seen.count = *n;
+    (void)s.ScanEvents(0, UINT64_MAX, [&](uint64_t, core::ByteSpan) {
+      ++seen.scanned;
+      return true;
+    });
+    if (auto c = s.LatestCheckpoint()) seen.checkpoint = c->has_value();
+    seen.node_status = s.ReadNode(0, 0).has_value();
+    return seen;
+  });
+  const bool answered = reads.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  vfs.ReleaseSync();
+  writer.join();
+  ASSERT_TRUE(answered) << "a read waited for the commit's fsync";
+  const Seen seen = reads.get();
+  EXPECT_EQ(seen.count, kEventsBefore);
+  EXPECT_EQ(seen.scanned, kEventsBefore);
+  EXPECT_TRUE(seen.checkpoint);
+  EXPECT_TRUE(seen.node_status);
+  ASSERT_TRUE(appended.ok()) << appended.ToString();
+  // The commit is visible to the next read.
+  auto after = f.store().CountEvents();
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(*after, kEventsBefore + 1);
+  EXPECT_EQ(StoredEvents(f.store()).size(), kEventsBefore + 1);
 }
 
 }  // namespace

@@ -56,6 +56,7 @@ int Truncate(sqlite3_file* f, sqlite3_int64 size) {
 
 int Sync(sqlite3_file* f, int flags) {
   FaultFile* w = Wrapper(f);
+  w->owner->OnSync();
   int rc = w->owner->OnWriteOp(SQLITE_IOERR_FSYNC, "sync " + std::string(w->name));
   if (rc != SQLITE_OK) return rc;
   return w->real->pMethods->xSync(w->real, flags);
@@ -259,6 +260,32 @@ int FaultVfs::OnWriteOp(int failure, std::string description) {
     if (trace_.size() < kMaxTrace) trace_.push_back(fail ? description + " (failed)" : description);
   }
   return fail ? failure : SQLITE_OK;
+}
+
+void FaultVfs::HoldNextSync() {
+  std::lock_guard l(hold_mu_);
+  hold_next_ = true;
+}
+
+bool FaultVfs::WaitForHeldSync(std::chrono::milliseconds timeout) {
+  std::unique_lock l(hold_mu_);
+  return hold_cv_.wait_for(l, timeout, [&] { return holding_; });
+}
+
+void FaultVfs::ReleaseSync() {
+  std::lock_guard l(hold_mu_);
+  hold_next_ = false;
+  holding_ = false;
+  hold_cv_.notify_all();
+}
+
+void FaultVfs::OnSync() {
+  std::unique_lock l(hold_mu_);
+  if (!hold_next_) return;
+  hold_next_ = false;
+  holding_ = true;
+  hold_cv_.notify_all();
+  hold_cv_.wait(l, [&] { return !holding_; });
 }
 
 }  // namespace custodian::testing

@@ -21,6 +21,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -53,6 +55,15 @@ class FaultVfs {
 
   static constexpr size_t kMaxTrace = 4096;
 
+  // Holds the next xSync (of any file) until ReleaseSync, as a slow disk would: the thread making
+  // it waits inside the VFS, so a test can act while a commit is in progress. WaitForHeldSync
+  // returns once a sync is held, or false after `timeout`.
+  void HoldNextSync();
+  bool WaitForHeldSync(std::chrono::milliseconds timeout);
+  void ReleaseSync();
+  // Called by the wrapped files before each xSync: waits while a held sync is not released.
+  void OnSync();
+
   // Called by the wrapped files: counts one write operation and returns the SQLite error code it
   // must fail with, or 0 (SQLITE_OK) to go ahead. `failure` is the code to use when failing.
   int OnWriteOp(int failure, std::string description);
@@ -72,6 +83,11 @@ class FaultVfs {
 
   mutable std::mutex trace_mu_;
   std::vector<std::string> trace_;
+
+  std::mutex hold_mu_;
+  std::condition_variable hold_cv_;
+  bool hold_next_ = false;  // the next sync is held
+  bool holding_ = false;    // a sync is held now
 };
 
 }  // namespace custodian::testing

@@ -60,6 +60,18 @@ class SqliteLedgerStore::Statement {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
+  // Resets a cached statement however the scope using it ends, so that a reading connection's
+  // read transaction ends with it (a statement left stepping would pin an old snapshot).
+  class ResetOnExit {
+   public:
+    explicit ResetOnExit(Statement& s) : s_(s) {}
+    ~ResetOnExit() { s_.Reset(); }
+    ResetOnExit(const ResetOnExit&) = delete;
+    ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+   private:
+    Statement& s_;
+  };
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -78,12 +90,41 @@ Result<std::unique_ptr<SqliteLedgerStore>> SqliteLedgerStore::Open(const std::st
   }
   std::unique_ptr<SqliteLedgerStore> store(new SqliteLedgerStore(db));
   CUSTODIAN_RETURN_IF_ERROR(store->Init().Annotate("ledger database " + path));
+  CUSTODIAN_RETURN_IF_ERROR(store->OpenReader(path, options).Annotate("ledger database " + path));
   return store;
+}
+
+// After Init: the file exists, is a ledger database and is in WAL mode (a property of the file).
+Status SqliteLedgerStore::OpenReader(const std::string& path, const SqliteOptions& options) {
+  int rc = sqlite3_open_v2(path.c_str(), &reader_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                           options.vfs.empty() ? nullptr : options.vfs.c_str());
+  if (rc != SQLITE_OK) {
+    return core::UnavailableError(std::string("cannot open a reading connection: ") +
+                                  (reader_ ? sqlite3_errmsg(reader_) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(reader_, 10000);
+  char* err = nullptr;
+  if (sqlite3_exec(reader_, "PRAGMA mmap_size=1073741824", nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return core::UnavailableError("cannot set up the reading connection: " + msg);
+  }
+  scan_events_ = std::make_unique<Statement>(
+      reader_, "SELECT idx, record FROM events WHERE idx >= ? AND idx < ? ORDER BY idx");
+  read_node_ = std::make_unique<Statement>(
+      reader_, "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?");
+  if (!scan_events_->ok() || !read_node_->ok()) {
+    return Error("cannot prepare a statement for reading", reader_);
+  }
+  return Status::Ok();
 }
 
 SqliteLedgerStore::SqliteLedgerStore(sqlite3* db) : db_(db) {}
 
 SqliteLedgerStore::~SqliteLedgerStore() {
+  scan_events_.reset();
+  read_node_.reset();
+  sqlite3_close(reader_);  // first: the writer's close checkpoints the WAL
   insert_event_.reset();
   insert_node_.reset();
   upsert_latest_.reset();
@@ -92,9 +133,10 @@ SqliteLedgerStore::~SqliteLedgerStore() {
   sqlite3_close(db_);
 }
 
-Status SqliteLedgerStore::Error(std::string_view what) const {
-  std::string msg = std::string(what) + ": " + sqlite3_errmsg(db_);
-  int code = sqlite3_errcode(db_) & 0xFF;
+Status SqliteLedgerStore::Error(std::string_view what, sqlite3* db) const {
+  if (db == nullptr) db = db_;
+  std::string msg = std::string(what) + ": " + sqlite3_errmsg(db);
+  int code = sqlite3_errcode(db) & 0xFF;
   if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) return core::DataLossError(msg);
   if (code == SQLITE_CONSTRAINT) return core::FailedPreconditionError(msg);
   return core::UnavailableError(msg);
@@ -265,18 +307,18 @@ Status SqliteLedgerStore::Commit(const ledger::CommitBatch& batch) {
 }
 
 Result<uint64_t> SqliteLedgerStore::CountEvents() {
-  std::lock_guard l(mu_);
-  Statement s(db_, "SELECT count(*) FROM events");
-  if (!s.ok() || sqlite3_step(s.get()) != SQLITE_ROW) return Error("cannot count events");
+  std::lock_guard l(read_mu_);
+  Statement s(reader_, "SELECT count(*) FROM events");
+  if (!s.ok() || sqlite3_step(s.get()) != SQLITE_ROW) return Error("cannot count events", reader_);
   return static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
 }
 
 Status SqliteLedgerStore::ScanEvents(
     uint64_t from, uint64_t to,
     const std::function<bool(uint64_t key, core::ByteSpan record)>& visit) {
-  std::lock_guard l(mu_);
-  Statement s(db_, "SELECT idx, record FROM events WHERE idx >= ? AND idx < ? ORDER BY idx");
-  if (!s.ok()) return Error("cannot read events");
+  std::lock_guard l(read_mu_);
+  Statement& s = *scan_events_;
+  const Statement::ResetOnExit reset(s);
   auto clamp = [](uint64_t v) {
     return static_cast<int64_t>(std::min<uint64_t>(v, uint64_t{INT64_MAX}));
   };
@@ -290,18 +332,18 @@ Status SqliteLedgerStore::ScanEvents(
     core::ByteSpan record(static_cast<const uint8_t*>(blob), static_cast<size_t>(size));
     if (!visit(key, record)) return Status::Ok();
   }
-  return rc == SQLITE_DONE ? Status::Ok() : Error("cannot read events");
+  return rc == SQLITE_DONE ? Status::Ok() : Error("cannot read events", reader_);
 }
 
 Result<std::optional<Hash>> SqliteLedgerStore::ReadNode(uint32_t level, uint64_t index) {
-  std::lock_guard l(mu_);
-  Statement s(db_, "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?");
-  if (!s.ok()) return Error("cannot read a Merkle node");
+  std::lock_guard l(read_mu_);
+  Statement& s = *read_node_;
+  const Statement::ResetOnExit reset(s);
   sqlite3_bind_int(s.get(), 1, static_cast<int>(level));
   sqlite3_bind_int64(s.get(), 2, static_cast<int64_t>(index));
   int rc = sqlite3_step(s.get());
   if (rc == SQLITE_DONE) return std::optional<Hash>();
-  if (rc != SQLITE_ROW) return Error("cannot read a Merkle node");
+  if (rc != SQLITE_ROW) return Error("cannot read a Merkle node", reader_);
   if (sqlite3_column_bytes(s.get(), 0) != 32) {
     return core::DataLossError("stored Merkle node (level " + std::to_string(level) + ", index " +
                                std::to_string(index) + ") is not 32 bytes");
@@ -312,9 +354,9 @@ Result<std::optional<Hash>> SqliteLedgerStore::ReadNode(uint32_t level, uint64_t
 }
 
 Status SqliteLedgerStore::ScanNodes(const std::function<bool(const ledger::MerkleNode&)>& visit) {
-  std::lock_guard l(mu_);
-  Statement s(db_, "SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx");
-  if (!s.ok()) return Error("cannot read Merkle nodes");
+  std::lock_guard l(read_mu_);
+  Statement s(reader_, "SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx");
+  if (!s.ok()) return Error("cannot read Merkle nodes", reader_);
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
     ledger::MerkleNode n;
@@ -326,29 +368,29 @@ Status SqliteLedgerStore::ScanNodes(const std::function<bool(const ledger::Merkl
     std::memcpy(n.hash.data(), sqlite3_column_blob(s.get(), 2), 32);
     if (!visit(n)) return Status::Ok();
   }
-  return rc == SQLITE_DONE ? Status::Ok() : Error("cannot read Merkle nodes");
+  return rc == SQLITE_DONE ? Status::Ok() : Error("cannot read Merkle nodes", reader_);
 }
 
 Result<std::optional<ledger::StoredCheckpoint>> SqliteLedgerStore::LatestCheckpoint() {
-  std::lock_guard l(mu_);
-  Statement s(db_, "SELECT size, note FROM latest_checkpoint WHERE id = 1");
-  if (!s.ok()) return Error("cannot read the latest checkpoint");
+  std::lock_guard l(read_mu_);
+  Statement s(reader_, "SELECT size, note FROM latest_checkpoint WHERE id = 1");
+  if (!s.ok()) return Error("cannot read the latest checkpoint", reader_);
   int rc = sqlite3_step(s.get());
   if (rc == SQLITE_DONE) return std::optional<ledger::StoredCheckpoint>();
-  if (rc != SQLITE_ROW) return Error("cannot read the latest checkpoint");
+  if (rc != SQLITE_ROW) return Error("cannot read the latest checkpoint", reader_);
   return std::optional<ledger::StoredCheckpoint>(CheckpointFromRow(s.get()));
 }
 
 Result<std::vector<ledger::StoredCheckpoint>> SqliteLedgerStore::CheckpointHistory() {
-  std::lock_guard l(mu_);
-  Statement s(db_, "SELECT size, note FROM checkpoints ORDER BY size");
-  if (!s.ok()) return Error("cannot read checkpoints");
+  std::lock_guard l(read_mu_);
+  Statement s(reader_, "SELECT size, note FROM checkpoints ORDER BY size");
+  if (!s.ok()) return Error("cannot read checkpoints", reader_);
   std::vector<ledger::StoredCheckpoint> out;
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
     out.push_back(CheckpointFromRow(s.get()));
   }
-  if (rc != SQLITE_DONE) return Error("cannot read checkpoints");
+  if (rc != SQLITE_DONE) return Error("cannot read checkpoints", reader_);
   return out;
 }
 
@@ -364,10 +406,10 @@ Status SqliteLedgerStore::AddCheckpoint(const ledger::StoredCheckpoint& checkpoi
 }
 
 Result<std::vector<SqliteLedgerStore::KindSummary>> SqliteLedgerStore::ReadKindSummary() {
-  std::lock_guard l(mu_);
-  Statement s(db_,
+  std::lock_guard l(read_mu_);
+  Statement s(reader_,
               "SELECT kind, events, first_time_us, last_time_us FROM kind_summary ORDER BY kind");
-  if (!s.ok()) return Error("cannot read the kind summary");
+  if (!s.ok()) return Error("cannot read the kind summary", reader_);
   std::vector<KindSummary> out;
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
@@ -375,7 +417,7 @@ Result<std::vector<SqliteLedgerStore::KindSummary>> SqliteLedgerStore::ReadKindS
                               static_cast<uint64_t>(sqlite3_column_int64(s.get(), 1)),
                               sqlite3_column_int64(s.get(), 2), sqlite3_column_int64(s.get(), 3)});
   }
-  if (rc != SQLITE_DONE) return Error("cannot read the kind summary");
+  if (rc != SQLITE_DONE) return Error("cannot read the kind summary", reader_);
   return out;
 }
 

@@ -9,7 +9,14 @@
 // UPDATE and DELETE on events: a guard against mistakes, not against an attacker — the verifier is
 // what catches an attacker.
 //
-// Thread-safety: every method is serialised by an internal mutex; safe from any thread.
+// Connections: one writes (Commit, checkpoints, meta, projections), serialised by a mutex held
+// across the commit's fsync; another, read-only, answers the reads (events, nodes, checkpoints,
+// the projection), serialised by a mutex of its own. In WAL mode a reader sees the last commit and
+// never waits for one in progress, so a proof, an event stream or an audit page is not held up by
+// a slow disk's fsync, and readers do not delay the next commit. A read started after Commit
+// returned sees that commit.
+//
+// Thread-safety: safe from any thread.
 #pragma once
 
 #include <map>
@@ -63,8 +70,10 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   class Statement;
   explicit SqliteLedgerStore(sqlite3* db);
   core::Status Init();
+  core::Status OpenReader(const std::string& path, const SqliteOptions& options);
   core::Status Exec(const char* sql);
-  core::Status Error(std::string_view what) const;
+  // `what`, with the SQLite error of connection `db` (default: the writer's).
+  core::Status Error(std::string_view what, sqlite3* db = nullptr) const;
   // What a set of events changes in the projections, applied with one statement per row touched.
   struct ProjectionDelta {
     std::map<std::string, KindSummary> kinds;
@@ -72,10 +81,13 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   };
   core::Status ApplyProjections(const ProjectionDelta& delta);
 
-  std::mutex mu_;
+  std::mutex mu_;  // the writer: db_ and its statements
   sqlite3* db_;
   std::unique_ptr<Statement> insert_event_, insert_node_, upsert_latest_, insert_history_,
       upsert_kind_;
+  std::mutex read_mu_;  // the reader: reader_ and its statements
+  sqlite3* reader_ = nullptr;
+  std::unique_ptr<Statement> scan_events_, read_node_;
 };
 
 }  // namespace custodian::store
