@@ -31,9 +31,10 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/custody", Access::kStaff, kBoardRoles,
        "The custody board: items out, overdue first"},
       {"GET", "/api/v1/audit", Access::kStaff, kOversightRoles,
-       "Audit search: events by kind, person, item and day, newest first; CSV with format=csv"},
+       "Audit search: events by kind, person, item and day, newest first; CSV with format=csv",
+       Runs::kOnPool},
       {"GET", "/api/v1/ledger/status", Access::kStaff,
-       kOversightRoles, "The ledger's size and root"},
+       kOversightRoles, "The ledger's size and root", Runs::kOnPool},
       {"POST", "/api/v1/ledger/verify", Access::kStaff, kOversightRoles,
        "Verify the whole ledger now: every hash, the chain, the Merkle tree, the checkpoints"},
       {"GET", "/api/v1/sites", Access::kStaff, kStaffRoles,
@@ -47,7 +48,8 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/overdue", Access::kStaff, kBoardRoles,
        "Items overdue at my sites, longest overdue first"},
       {"GET", "/api/v1/stats", Access::kStaff, kStatsRoles,
-       "Sign-outs by hour and weekday, items out by type, service due by week (the charts)"},
+       "Sign-outs by hour and weekday, items out by type, service due by week (the charts)",
+       Runs::kOnPool},
       {"POST", "/api/v1/items/{serial}/service", Access::kStaff, {Role::kArmorer},
        "Record an item's service: lifts its quarantine, restarts its service counters"},
       {"POST", "/api/v1/items/{serial}/quarantine", Access::kStaff,
@@ -64,13 +66,14 @@ const std::vector<Route>& Routes() {
        "A second person approves an emergency mode: it takes effect"},
       {"GET", "/api/v1/ledger/checkpoint", Access::kStaff,
        kOversightRoles,
-       "A checkpoint of the ledger now, signed by the site (a signed note, text)"},
+       "A checkpoint of the ledger now, signed by the site (a signed note, text)", Runs::kOnPool},
       {"GET", "/api/v1/ledger/proof", Access::kStaff,
        kOversightRoles,
-       "Inclusion proof of one event in the tree of a given size"},
+       "Inclusion proof of one event in the tree of a given size", Runs::kOnPool},
       {"GET", "/api/v1/ledger/consistency", Access::kStaff,
        kOversightRoles,
-       "Consistency proof: the tree of one size extends the tree of an earlier one"},
+       "Consistency proof: the tree of one size extends the tree of an earlier one",
+       Runs::kOnPool},
       {"POST", "/api/v1/imports/{kind}", Access::kStaff, {Role::kAdmin},
        "Import sites, lockers, types, people or items: the CLI's CSV formats (text/csv)"},
       {"GET", "/api/v1/tokens", Access::kStaff, {Role::kAdmin},
@@ -360,8 +363,12 @@ HttpResponse Api::Handle(const HttpRequest& request) { return impl_->Handle(requ
 
 bool Api::MayBlock(const HttpRequest& request) {
   if (request.method != "GET" && request.method != "HEAD") return true;
-  return request.path == "/api/v1/audit" || request.path == "/api/v1/stats" ||
-         request.path == "/api/v1/ledger/checkpoint";
+  for (const Route& r : Routes()) {
+    if (r.method == request.method && Matches(r.pattern, request.path)) {
+      return r.runs == Runs::kOnPool;
+    }
+  }
+  return false;
 }
 
 }  // namespace custodian::api

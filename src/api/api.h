@@ -45,12 +45,21 @@ enum class Access {
   kStaff,     // a session whose person has one of Route::roles at the site in question
 };
 
+// Where a route's handler runs (HttpServer's may_block): on the connection's event loop, or on
+// the pool for handlers that may keep their thread waiting.
+enum class Runs {
+  kByMethod,  // GET and HEAD on the loop (they answer from memory); every other method on the pool
+              // (PIN and password checks, ledger commits)
+  kOnPool,    // on the pool: a read that goes to the ledger's store (or writes a checkpoint)
+};
+
 struct Route {
   std::string_view method;
   std::string_view pattern;  // "/api/v1/items/{serial}"
   Access access;
   std::set<domain::Role> roles;  // for kStaff
   std::string_view summary;
+  Runs runs = Runs::kByMethod;
 };
 
 // The session cookie of staff logins.
@@ -77,8 +86,8 @@ class Api {
 
   HttpResponse Handle(const HttpRequest& request);
   // Whether answering the request may keep its thread waiting (HttpServer's may_block): every
-  // method but GET and HEAD (PIN and password checks, ledger commits), and the reads that go to
-  // the ledger's store or write it: audit search, stats, a new checkpoint.
+  // method but GET and HEAD, and the routes marked Runs::kOnPool in the table (reads that go to
+  // the ledger's store). A GET that matches no route does not.
   static bool MayBlock(const HttpRequest& request);
 
   struct Impl;  // public only so that api.cc's event stream can name it

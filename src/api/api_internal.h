@@ -239,10 +239,10 @@ inline std::optional<uint64_t> Whole(const std::string& text) {
   return v;
 }
 
-// Whether the path matches the pattern; {name} segments are captured.
+// Whether the path matches the pattern; {name} segments are captured into `params` when given.
 inline bool Match(std::string_view pattern, std::string_view path,
-                  std::map<std::string, std::string>& params) {
-  params.clear();
+                  std::map<std::string, std::string>* params) {
+  if (params != nullptr) params->clear();
   while (!pattern.empty() || !path.empty()) {
     if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return false;
     pattern.remove_prefix(1);
@@ -251,7 +251,7 @@ inline bool Match(std::string_view pattern, std::string_view path,
     const std::string_view seg = path.substr(0, path.find('/'));
     if (pseg.size() >= 2 && pseg.front() == '{' && pseg.back() == '}') {
       if (seg.empty()) return false;
-      params[std::string(pseg.substr(1, pseg.size() - 2))] = std::string(seg);
+      if (params != nullptr) (*params)[std::string(pseg.substr(1, pseg.size() - 2))] = seg;
     } else if (pseg != seg) {
       return false;
     }
@@ -259,6 +259,13 @@ inline bool Match(std::string_view pattern, std::string_view path,
     path.remove_prefix(seg.size());
   }
   return true;
+}
+inline bool Match(std::string_view pattern, std::string_view path,
+                  std::map<std::string, std::string>& params) {
+  return Match(pattern, path, &params);
+}
+inline bool Matches(std::string_view pattern, std::string_view path) {
+  return Match(pattern, path, nullptr);
 }
 
 struct Api::Impl {

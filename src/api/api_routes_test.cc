@@ -113,6 +113,36 @@ TEST(ApiRoutesTest, EveryRouteIsDocumentedInOpenApiWithItsAccessAndRoles) {
   }
 }
 
+// Where handlers run comes from the route table: writes and the reads that go to the ledger's
+// store on the pool, reads from memory on the event loop.
+TEST(ApiRoutesTest, MayBlockFollowsTheRouteTable) {
+  auto may_block = [](std::string method, std::string path) {
+    HttpRequest r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    return Api::MayBlock(r);
+  };
+  EXPECT_TRUE(may_block("POST", "/api/v1/terminal/login"));
+  EXPECT_TRUE(may_block("POST", "/api/v1/items/R-1/service"));
+  EXPECT_TRUE(may_block("DELETE", "/api/v1/terminal/items"));  // refused later, by the pool
+  EXPECT_FALSE(may_block("GET", "/healthz"));
+  EXPECT_FALSE(may_block("GET", "/api/v1/terminal/items"));
+  EXPECT_FALSE(may_block("GET", "/api/v1/items/R-1"));
+  EXPECT_FALSE(may_block("GET", "/api/v1/events"));
+  EXPECT_FALSE(may_block("GET", "/no/such/path"));
+  for (const char* store_read :
+       {"/api/v1/audit", "/api/v1/stats", "/api/v1/ledger/status", "/api/v1/ledger/checkpoint",
+        "/api/v1/ledger/proof", "/api/v1/ledger/consistency"}) {
+    EXPECT_TRUE(may_block("GET", store_read)) << store_read;
+  }
+  for (const Route& r : Routes()) {
+    // Marking a route for the pool only means something for a method that would run on the loop.
+    if (r.runs == Runs::kOnPool) {
+      EXPECT_EQ(r.method, "GET") << r.pattern;
+    }
+  }
+}
+
 TEST(ApiRoutesTest, TargetsArePercentDecodedAndSplitIntoPathAndQuery) {
   HttpRequest r;
   ASSERT_TRUE(ParseTarget("/api/v1/items/R%2D1?after=12&x=a+b&flag", r).ok());
