@@ -239,6 +239,13 @@ int RunServe(const ServeArgs& args) {
     }
   }
 
+  // Recorded events wake the server's event streams once the server runs. The callback is set here,
+  // before the locker threads (or any other) share the agency, as SetOnRecorded requires; the
+  // server it reaches is published atomically once it exists.
+  std::atomic<api::HttpServer*> announce_to{nullptr};
+  (*agency)->SetOnRecorded([&announce_to] {
+    if (api::HttpServer* s = announce_to.load(std::memory_order_acquire)) s->Notify();
+  });
   app::CustodyDesk desk(**agency, *controller, **vault, hasher, clock, zones);
   desk_ptr = &desk;
   if (driver) driver->Start();
@@ -321,7 +328,7 @@ int RunServe(const ServeArgs& args) {
   });
   if (!server) return fail(server.error());
   api::HttpServer* raw_server = server->get();
-  (*agency)->SetOnRecorded([raw_server] { raw_server->Notify(); });
+  announce_to.store(raw_server, std::memory_order_release);
 
   // The passing of time: doors never opened, overdue items, doors held open.
   std::mutex tick_mu;
@@ -364,8 +371,8 @@ int RunServe(const ServeArgs& args) {
   }
   tick_cv.notify_all();
   ticker.join();
-  (*agency)->SetOnRecorded(nullptr);
   if (driver) driver->Stop();
+  (*agency)->SetOnRecorded(nullptr);  // no other thread records any more
   desk_ptr = nullptr;
   log.Info("stopped", {{"requests", raw_server->RequestsServed()}});
   return 0;
