@@ -276,7 +276,7 @@ int RunAccessList(const std::string& data, const std::string& badge, const std::
     std::cout << "site " << code << " (" << site.name << "): " << a.allowed.size()
               << " may be taken, " << a.withheld.size() << " withheld\n";
     for (const auto& offer : a.allowed) {
-      const auto* i = state.FindItem(offer.serial);
+      const domain::ItemState* i = offer.item;
       std::cout << "  take " << offer.serial << " (" << i->item.type << ") from "
                 << i->item.home.ToString();
       if (i->charge_percent) std::cout << ", charge " << *i->charge_percent << "%";

@@ -364,7 +364,7 @@ HttpResponse Api::Handle(const HttpRequest& request) { return impl_->Handle(requ
 bool Api::MayBlock(const HttpRequest& request) {
   if (request.method != "GET" && request.method != "HEAD") return true;
   for (const Route& r : Routes()) {
-    if (r.method == request.method && Matches(r.pattern, request.path)) {
+    if (r.method == request.method && Match(r.pattern, request.path)) {
       return r.runs == Runs::kOnPool;
     }
   }

@@ -241,7 +241,7 @@ inline std::optional<uint64_t> Whole(const std::string& text) {
 
 // Whether the path matches the pattern; {name} segments are captured into `params` when given.
 inline bool Match(std::string_view pattern, std::string_view path,
-                  std::map<std::string, std::string>* params) {
+                  std::map<std::string, std::string>* params = nullptr) {
   if (params != nullptr) params->clear();
   while (!pattern.empty() || !path.empty()) {
     if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return false;
@@ -259,13 +259,6 @@ inline bool Match(std::string_view pattern, std::string_view path,
     path.remove_prefix(seg.size());
   }
   return true;
-}
-inline bool Match(std::string_view pattern, std::string_view path,
-                  std::map<std::string, std::string>& params) {
-  return Match(pattern, path, &params);
-}
-inline bool Matches(std::string_view pattern, std::string_view path) {
-  return Match(pattern, path, nullptr);
 }
 
 struct Api::Impl {
@@ -433,7 +426,7 @@ struct Api::Impl {
     std::map<std::string, std::string> params;
     bool path_known = false;
     for (const Route& candidate : Routes()) {
-      if (!Match(candidate.pattern, r.path, params)) continue;
+      if (!Match(candidate.pattern, r.path, &params)) continue;
       path_known = true;
       if (candidate.method == r.method) {
         route = &candidate;

@@ -231,7 +231,7 @@ TEST(DemoAgency, AnOfficerMayTakeItemsAndTheExpiredCewOfficerSeesCewsWithheld) {
   EXPECT_THAT(cew.allowed, Not(IsEmpty()));
   bool withheld_for_certification = false;
   for (const policy::Offer& o : cew.withheld) {
-    if (st.FindItem(o.serial)->item.type != "CEW") continue;
+    if (o.item->item.type != "CEW") continue;
     for (const auto& r : o.decision.reasons) {
       withheld_for_certification |= r.code == "certification_expired";
     }

@@ -103,12 +103,7 @@ Status SqliteLedgerStore::OpenReader(const std::string& path, const SqliteOption
                                   (reader_ ? sqlite3_errmsg(reader_) : sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(reader_, 10000);
-  char* err = nullptr;
-  if (sqlite3_exec(reader_, "PRAGMA mmap_size=1073741824", nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return core::UnavailableError("cannot set up the reading connection: " + msg);
-  }
+  CUSTODIAN_RETURN_IF_ERROR(Exec("PRAGMA mmap_size=1073741824", reader_));
   scan_events_ = std::make_unique<Statement>(
       reader_, "SELECT idx, record FROM events WHERE idx >= ? AND idx < ? ORDER BY idx");
   read_node_ = std::make_unique<Statement>(
@@ -142,12 +137,13 @@ Status SqliteLedgerStore::Error(std::string_view what, sqlite3* db) const {
   return core::UnavailableError(msg);
 }
 
-Status SqliteLedgerStore::Exec(const char* sql) {
+Status SqliteLedgerStore::Exec(const char* sql, sqlite3* db) {
+  if (db == nullptr) db = db_;
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return Error("SQL failed (" + msg + ")");
+    return Error("SQL failed (" + msg + ")", db);
   }
   return Status::Ok();
 }

@@ -71,7 +71,8 @@ class SqliteLedgerStore final : public ledger::LedgerStore {
   explicit SqliteLedgerStore(sqlite3* db);
   core::Status Init();
   core::Status OpenReader(const std::string& path, const SqliteOptions& options);
-  core::Status Exec(const char* sql);
+  // Runs `sql` on connection `db` (default: the writer).
+  core::Status Exec(const char* sql, sqlite3* db = nullptr);
   // `what`, with the SQLite error of connection `db` (default: the writer's).
   core::Status Error(std::string_view what, sqlite3* db = nullptr) const;
   // What a set of events changes in the projections, applied with one statement per row touched.
